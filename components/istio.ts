@@ -1,0 +1,88 @@
+import * as command from "@pulumi/command";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { IstioSettings } from "../config/study";
+
+export interface IstioArgs {
+  settings: IstioSettings;
+  /** Context of the cluster in the user's kubeconfig, for istioctl. */
+  kubeContext: string;
+  provider: k8s.Provider;
+  /** What must exist before istioctl can reach the cluster (Helm goes through the provider). */
+  clusterReady: pulumi.Resource;
+}
+
+export const istioNamespace = "istio-system";
+
+/** Helm values of each of Istio's charts, in install order. */
+export function istioCharts(): { chart: string; values: Record<string, unknown> }[] {
+  return [
+    // base holds the CRDs and the validation webhook's default revision, which istiod needs first.
+    { chart: "base", values: { defaultRevision: "default" } },
+    { chart: "istiod", values: {} },
+  ];
+}
+
+/**
+ * Istio's control plane, ready (istiod's injection webhook serving) before anything depends on it:
+ * Helm releases by default, or the user's istioctl as in the seed study.
+ */
+export class Istio extends pulumi.ComponentResource {
+  /** What a workload must wait for: the last step of the install. */
+  readonly ready: pulumi.Resource;
+  readonly version: string;
+
+  constructor(name: string, args: IstioArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("istio-exit-study:index:Istio", name, {}, opts);
+    const { settings, provider } = args;
+    this.version = settings.version;
+    this.ready =
+      settings.installer === "helm"
+        ? this.installWithHelm(name, settings, provider)
+        : this.installWithIstioctl(name, settings, args.kubeContext, args.clusterReady);
+    this.registerOutputs({ version: this.version });
+  }
+
+  private installWithHelm(name: string, settings: IstioSettings, provider: k8s.Provider): pulumi.Resource {
+    const namespace = new k8s.core.v1.Namespace(
+      `${name}-namespace`,
+      { metadata: { name: istioNamespace } },
+      { parent: this, provider },
+    );
+    let previous: pulumi.Resource = namespace;
+    for (const { chart, values } of istioCharts()) {
+      // A Release waits until its resources are ready, so each chart starts on a working predecessor.
+      previous = new k8s.helm.v3.Release(
+        `${name}-${chart}`,
+        {
+          name: chart === "base" ? "istio-base" : chart,
+          chart,
+          version: settings.version,
+          repositoryOpts: { repo: settings.chartRepo },
+          namespace: istioNamespace,
+          values,
+        },
+        { parent: this, provider, dependsOn: [previous] },
+      );
+    }
+    return previous;
+  }
+
+  private installWithIstioctl(
+    name: string,
+    settings: IstioSettings,
+    kubeContext: string,
+    clusterReady: pulumi.Resource,
+  ): pulumi.Resource {
+    return new command.local.Command(
+      `${name}-istioctl`,
+      {
+        create: "bash scripts/istioctl-install.sh",
+        delete: 'istioctl uninstall --context "$KUBE_CONTEXT" --purge --skip-confirmation >&2',
+        environment: { KUBE_CONTEXT: kubeContext, ISTIO_VERSION: settings.version, ISTIO_PROFILE: "default" },
+        addPreviousOutputInEnv: false,
+      },
+      { parent: this, dependsOn: [clusterReady] },
+    );
+  }
+}

@@ -1,0 +1,60 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { WorkloadSettings } from "../config/study";
+import { renderDeployment, renderService } from "../lib/manifest";
+
+export interface DemoSiteArgs {
+  settings: WorkloadSettings;
+  provider: k8s.Provider;
+  /** Istio's install: its injection webhook must serve before the first pod is created. */
+  meshReady: pulumi.Resource[];
+}
+
+/** Labels that put a namespace in the mesh for one setting. */
+export function namespaceLabels(settings: Pick<WorkloadSettings, "injection">): Record<string, string> {
+  return settings.injection ? { "istio-injection": "enabled" } : {};
+}
+
+/** The workload under study: its namespace (labelled for the mesh), Deployment and Service. */
+export class DemoSite extends pulumi.ComponentResource {
+  readonly namespace: pulumi.Output<string>;
+  readonly deploymentName: pulumi.Output<string>;
+  readonly serviceName: pulumi.Output<string>;
+  /** Everything a test of this workload must wait for. */
+  readonly ready: pulumi.Resource[];
+
+  constructor(name: string, args: DemoSiteArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("istio-exit-study:index:DemoSite", name, {}, opts);
+    const { settings, provider } = args;
+
+    const namespace = new k8s.core.v1.Namespace(
+      `${name}-namespace`,
+      { metadata: { name: settings.namespace, labels: namespaceLabels(settings) } },
+      { parent: this, provider, dependsOn: args.meshReady },
+    );
+    const namespaceName = namespace.metadata.name;
+
+    // The namespace's label decides injection when a pod is created, so the Deployment (whose pod
+    // template records the setting, and rolls on a flip) is applied after the label.
+    const deployment = new k8s.apps.v1.Deployment(
+      `${name}-deployment`,
+      renderDeployment(settings.manifest, settings.namespace, settings.replicas, settings) as k8s.apps.v1.DeploymentArgs,
+      { parent: this, provider, dependsOn: [namespace] },
+    );
+    const service = new k8s.core.v1.Service(
+      `${name}-service`,
+      renderService(settings.manifest, settings.namespace),
+      { parent: this, provider, dependsOn: [namespace] },
+    );
+
+    this.namespace = namespaceName;
+    this.deploymentName = deployment.metadata.name;
+    this.serviceName = service.metadata.name;
+    this.ready = [deployment, service];
+    this.registerOutputs({
+      namespace: this.namespace,
+      deploymentName: this.deploymentName,
+      serviceName: this.serviceName,
+    });
+  }
+}

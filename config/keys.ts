@@ -1,0 +1,91 @@
+// The one list of the stack's config keys: their types, defaults and meaning.
+// Pulumi.yaml declares the same keys for the CLI; tests/pulumiYaml.test.ts keeps the two in step,
+// because the CLI applies Pulumi.yaml's defaults and the program under mocks sees only these.
+
+export type KeyType = "string" | "integer" | "boolean";
+
+export interface KeySpec {
+  type: KeyType;
+  default: string | number | boolean;
+  description: string;
+}
+
+export const configKeys = {
+  profile: {
+    type: "string",
+    default: "istio-exit-study",
+    description: "minikube profile of the study's own cluster (never the user's 'minikube' profile).",
+  },
+  kubernetesVersion: {
+    type: "string",
+    default: "v1.35.1",
+    description: "Kubernetes version of the minikube cluster (minikube --kubernetes-version).",
+  },
+  driver: {
+    type: "string",
+    default: "",
+    description: "minikube driver (docker, podman, kvm2, hyperkit, qemu2, ...); empty lets minikube choose.",
+  },
+  cpus: {
+    type: "integer",
+    default: 4,
+    description: "CPUs of the minikube cluster.",
+  },
+  memoryMiB: {
+    type: "integer",
+    default: 8192,
+    description: "Memory of the minikube cluster, in MiB.",
+  },
+  istioVersion: {
+    type: "string",
+    default: "1.31.1",
+    description: "Istio version: Helm chart version, or the version istioctl must report.",
+  },
+  istioChartRepo: {
+    type: "string",
+    default: "https://blob.istio.io/istio-release/charts",
+    description: "Helm repository of Istio's charts (for 1.31+ the Google-hosted one has none).",
+  },
+  istioInstaller: {
+    type: "string",
+    default: "helm",
+    description: "How Istio is installed: helm (Helm releases) or istioctl (the user's istioctl, as the seed did).",
+  },
+  namespace: {
+    type: "string",
+    default: "demo-site",
+    description: "Namespace the study creates for the workload.",
+  },
+  manifest: {
+    type: "string",
+    default: "manifests/demo-site.yaml",
+    description: "YAML file with exactly one Deployment and one Service: the workload under study.",
+  },
+  replicas: {
+    type: "integer",
+    default: 3,
+    description: "Replicas of the Deployment.",
+  },
+  injection: {
+    type: "boolean",
+    default: false,
+    description: "Label the namespace istio-injection=enabled, so that pods get the istio-proxy sidecar.",
+  },
+  variant: {
+    type: "string",
+    default: "hook",
+    description: "hook: the app container sleeps preStopSeconds in a preStop hook; nohook: no preStop hook.",
+  },
+  preStopSeconds: {
+    type: "integer",
+    default: 10,
+    description: "Length of the app container's preStop sleep in the hook variant.",
+  },
+  sidecarMode: {
+    type: "string",
+    default: "classic",
+    description: "classic: istio-proxy as a plain container; native: as a Kubernetes native sidecar. Always set per pod.",
+  },
+} satisfies Record<string, KeySpec>;
+
+export type ConfigKey = keyof typeof configKeys;

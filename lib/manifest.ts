@@ -1,0 +1,124 @@
+import { parseAllDocuments } from "yaml";
+
+/** A Kubernetes object as plain data, the shape the YAML file and @pulumi/kubernetes share. */
+export type KubeObject = Record<string, any>;
+
+export interface WorkloadManifest {
+  deployment: KubeObject;
+  service: KubeObject;
+}
+
+export interface PodShutdownSettings {
+  variant: "hook" | "nohook";
+  preStopSeconds: number;
+  injection: boolean;
+  sidecarMode: "classic" | "native";
+}
+
+/**
+ * Parses the workload file: exactly one apps/v1 Deployment and one v1 Service whose selector
+ * matches the Deployment's pods. Throws a message that says what is wrong with the file.
+ */
+export function parseWorkloadManifest(text: string): WorkloadManifest {
+  const documents = parseAllDocuments(text);
+  const objects: KubeObject[] = [];
+  for (const document of Array.isArray(documents) ? documents : [documents]) {
+    if (document.errors.length > 0) throw new Error(`it is not valid YAML: ${document.errors[0].message}`);
+    const value = document.toJS();
+    if (value === null || value === undefined) continue;
+    if (typeof value !== "object" || Array.isArray(value)) throw new Error("every YAML document must be a Kubernetes object");
+    objects.push(value);
+  }
+  const deployments = objects.filter((o) => o.kind === "Deployment");
+  const services = objects.filter((o) => o.kind === "Service");
+  if (deployments.length !== 1 || services.length !== 1 || objects.length !== 2) {
+    const kinds = objects.map((o) => o.kind ?? "(no kind)").join(", ") || "nothing";
+    throw new Error(`it must hold exactly one Deployment and one Service, found ${kinds}`);
+  }
+  const [deployment] = deployments;
+  const [service] = services;
+  if (deployment.apiVersion !== "apps/v1" || service.apiVersion !== "v1") {
+    throw new Error("the Deployment must be apps/v1 and the Service v1");
+  }
+  for (const object of [deployment, service]) {
+    if (typeof object.metadata?.name !== "string") throw new Error(`the ${object.kind} has no metadata.name`);
+  }
+  const containers = deployment.spec?.template?.spec?.containers;
+  if (!Array.isArray(containers) || containers.length === 0) {
+    throw new Error("the Deployment has no containers in spec.template.spec.containers");
+  }
+  const podLabels: Record<string, string> = deployment.spec?.template?.metadata?.labels ?? {};
+  const selector: Record<string, string> = service.spec?.selector ?? {};
+  const selected = Object.keys(selector).length > 0 && Object.entries(selector).every(([k, v]) => podLabels[k] === v);
+  if (!selected) throw new Error("the Service's spec.selector does not select the Deployment's pods");
+  if (!Array.isArray(service.spec?.ports) || service.spec.ports.length === 0) {
+    throw new Error("the Service has no ports");
+  }
+  return { deployment, service };
+}
+
+/** Istio's own default terminationDrainDuration, which the grace period must leave room for. */
+export const istioDefaultDrainSeconds = 5;
+const shutdownMarginSeconds = 15;
+const kubernetesDefaultGraceSeconds = 30;
+
+/**
+ * The grace period must outlast the preStop sleep and the sidecar's drain that follows it (a native
+ * sidecar drains only after the app has exited), or the kubelet's SIGKILL would cut the very
+ * shutdown this study measures.
+ */
+export function terminationGracePeriodSeconds(settings: PodShutdownSettings, declared?: number): number {
+  const preStop = settings.variant === "hook" ? settings.preStopSeconds : 0;
+  const needed = preStop + istioDefaultDrainSeconds + shutdownMarginSeconds;
+  return Math.max(declared ?? kubernetesDefaultGraceSeconds, needed);
+}
+
+/** Pod-template annotation that records the injection setting, so that flipping it rolls the pods. */
+export const injectionAnnotation = "istio-exit-study/injection";
+
+/**
+ * The Deployment as it is deployed for one setting: namespace, replicas, the app containers' preStop
+ * hook (set or removed), the grace period, and the Istio annotations that must never be left to defaults.
+ */
+export function renderDeployment(
+  manifest: WorkloadManifest,
+  namespace: string,
+  replicas: number,
+  settings: PodShutdownSettings,
+): KubeObject {
+  const deployment: KubeObject = structuredClone(manifest.deployment);
+  deployment.metadata = { ...deployment.metadata, namespace };
+  deployment.spec.replicas = replicas;
+  const template = deployment.spec.template;
+  template.metadata = {
+    ...template.metadata,
+    annotations: {
+      ...template.metadata?.annotations,
+      // Istio >= 1.27 turns native sidecars on by itself on Kubernetes >= 1.33, which hides the
+      // failure under study: the mode is always explicit.
+      "sidecar.istio.io/nativeSidecar": String(settings.sidecarMode === "native"),
+      [injectionAnnotation]: String(settings.injection),
+    },
+  };
+  const podSpec = template.spec;
+  podSpec.containers = podSpec.containers.map((container: KubeObject) => {
+    const { preStop: _declaredPreStop, ...lifecycle } = container.lifecycle ?? {};
+    if (settings.variant === "hook") {
+      // The sleep action needs no shell in the image (Kubernetes >= 1.30), so any workload can be studied.
+      return { ...container, lifecycle: { ...lifecycle, preStop: { sleep: { seconds: settings.preStopSeconds } } } };
+    }
+    const rest = { ...container };
+    if (Object.keys(lifecycle).length > 0) rest.lifecycle = lifecycle;
+    else delete rest.lifecycle;
+    return rest;
+  });
+  podSpec.terminationGracePeriodSeconds = terminationGracePeriodSeconds(settings, podSpec.terminationGracePeriodSeconds);
+  return deployment;
+}
+
+/** The Service, placed in the study's namespace. */
+export function renderService(manifest: WorkloadManifest, namespace: string): KubeObject {
+  const service: KubeObject = structuredClone(manifest.service);
+  service.metadata = { ...service.metadata, namespace };
+  return service;
+}

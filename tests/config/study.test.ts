@@ -1,0 +1,162 @@
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { configKeys } from "../../config/keys";
+import { ConfigError, readStudyConfig } from "../../config/study";
+
+const projectDir = path.resolve(__dirname, "../..");
+const read = (values: Record<string, string>) => readStudyConfig((key) => values[key], projectDir);
+
+function writeTemp(name: string, text: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "study-config-"));
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, text);
+  return file;
+}
+
+describe("readStudyConfig", () => {
+  test("gives the documented defaults when nothing is set", () => {
+    const config = read({});
+    expect(config.cluster).toEqual({
+      profile: configKeys.profile.default,
+      kubernetesVersion: "v1.35.1",
+      driver: "",
+      cpus: 4,
+      memoryMiB: 8192,
+    });
+    expect(config.istio).toEqual({
+      version: "1.31.1",
+      chartRepo: "https://blob.istio.io/istio-release/charts",
+      installer: "helm",
+    });
+    expect(config.workload).toMatchObject({
+      namespace: "demo-site",
+      replicas: 3,
+      injection: false,
+      variant: "hook",
+      preStopSeconds: 10,
+      sidecarMode: "classic",
+    });
+    expect(config.workload.manifest.deployment.metadata.name).toBe("demo-site");
+    expect(config.workload.manifest.service.spec.type).toBe("NodePort");
+  });
+
+  test("takes every value the user sets", () => {
+    const config = read({
+      profile: "lab-2",
+      kubernetesVersion: "v1.34.0",
+      driver: "kvm2",
+      cpus: "6",
+      memoryMiB: "12288",
+      istioVersion: "1.30.2",
+      istioChartRepo: "oci://ghcr.io/istio/release/charts",
+      istioInstaller: "istioctl",
+      namespace: "shop",
+      replicas: "5",
+      injection: "true",
+      variant: "nohook",
+      preStopSeconds: "20",
+      sidecarMode: "native",
+    });
+    expect(config.cluster).toEqual({ profile: "lab-2", kubernetesVersion: "v1.34.0", driver: "kvm2", cpus: 6, memoryMiB: 12288 });
+    expect(config.istio).toEqual({ version: "1.30.2", chartRepo: "oci://ghcr.io/istio/release/charts", installer: "istioctl" });
+    expect(config.workload).toMatchObject({
+      namespace: "shop",
+      replicas: 5,
+      injection: true,
+      variant: "nohook",
+      preStopSeconds: 20,
+      sidecarMode: "native",
+    });
+  });
+
+  test.each([
+    ["injection", "maybe", 'config injection="maybe" is invalid: expected true or false'],
+    ["variant", "sometimes", 'config variant="sometimes" is invalid: expected one of hook, nohook'],
+    ["sidecarMode", "ambient", 'config sidecarMode="ambient" is invalid: expected one of classic, native'],
+    ["istioInstaller", "kubectl", 'config istioInstaller="kubectl" is invalid: expected one of helm, istioctl'],
+    ["replicas", "0", 'config replicas="0" is invalid: expected a whole number from 1 to 50'],
+    ["replicas", "2.5", 'config replicas="2.5" is invalid: expected a whole number from 1 to 50'],
+    ["preStopSeconds", "-5", 'config preStopSeconds="-5" is invalid: expected a whole number from 1 to 600'],
+    ["preStopSeconds", "ten", 'config preStopSeconds="ten" is invalid: expected a whole number from 1 to 600'],
+    ["cpus", "1", 'config cpus="1" is invalid: expected a whole number from 2 to 64'],
+    ["memoryMiB", "8g", 'config memoryMiB="8g" is invalid: expected a whole number from 2048 to 262144'],
+    ["profile", "my lab", 'config profile="my lab" is invalid: expected a DNS label'],
+    ["profile", "lab;rm -rf ~", 'config profile="lab;rm -rf ~" is invalid: expected a DNS label'],
+    ["profile", "$(reboot)", 'config profile="$(reboot)" is invalid: expected a DNS label'],
+    ["profile", "Lab", 'config profile="Lab" is invalid: expected a DNS label'],
+    ["namespace", "demo site", 'config namespace="demo site" is invalid: expected a DNS label'],
+    ["namespace", "$(id)", 'config namespace="$(id)" is invalid: expected a DNS label'],
+    ["namespace", "x".repeat(64), `config namespace="${"x".repeat(64)}" is invalid: expected a DNS label`],
+    ["namespace", "istio-system", 'config namespace="istio-system" is invalid: expected a namespace of the study\'s own'],
+    ["namespace", "default", 'config namespace="default" is invalid: expected a namespace of the study\'s own'],
+    ["kubernetesVersion", "1.35", 'config kubernetesVersion="1.35" is invalid: expected a version such as v1.35.1'],
+    ["istioVersion", "latest", 'config istioVersion="latest" is invalid: expected a version such as 1.31.1'],
+    ["driver", "docker --force", 'config driver="docker --force" is invalid: expected a minikube driver name'],
+    ["istioChartRepo", "not a url", 'config istioChartRepo="not a url" is invalid: expected an https://, http:// or oci:// URL'],
+    ["istioChartRepo", "file:///etc", 'config istioChartRepo="file:///etc" is invalid: expected an https://, http:// or oci:// URL'],
+  ])("rejects %s=%j, naming the key, the value and what is allowed", (key, value, message) => {
+    expect(() => read({ [key]: value })).toThrow(ConfigError);
+    expect(() => read({ [key]: value })).toThrow(message);
+  });
+
+  describe("manifest", () => {
+    const deployment = `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: shop}
+spec:
+  selector: {matchLabels: {app: shop}}
+  template:
+    metadata: {labels: {app: shop}}
+    spec: {containers: [{name: app, image: shop:1}]}
+`;
+    const service = `apiVersion: v1
+kind: Service
+metadata: {name: shop}
+spec: {selector: {app: shop}, ports: [{port: 80}]}
+`;
+
+    test("reads the user's own Deployment and Service", () => {
+      const file = writeTemp("shop.yaml", `${deployment}---\n${service}`);
+      const config = read({ manifest: file });
+      expect(config.workload.manifest.deployment.metadata.name).toBe("shop");
+      expect(config.workload.manifest.service.metadata.name).toBe("shop");
+    });
+
+    test("resolves a relative path from the project", () => {
+      expect(read({ manifest: "manifests/demo-site.yaml" }).workload.manifest.deployment.metadata.name).toBe("demo-site");
+    });
+
+    test.each([
+      ["an unreadable file", () => "/nonexistent/site.yaml", "expected a readable file"],
+      ["malformed YAML", () => writeTemp("bad.yaml", "kind: [Deployment\n"), "it is not valid YAML"],
+      ["a Deployment alone", () => writeTemp("one.yaml", deployment), "exactly one Deployment and one Service, found Deployment"],
+      [
+        "two Deployments",
+        () => writeTemp("two.yaml", `${deployment}---\n${deployment}---\n${service}`),
+        "found Deployment, Deployment, Service",
+      ],
+      ["an empty file", () => writeTemp("empty.yaml", ""), "found nothing"],
+      ["a scalar document", () => writeTemp("scalar.yaml", "hello\n"), "every YAML document must be a Kubernetes object"],
+      [
+        "a Service that selects other pods",
+        () => writeTemp("mismatch.yaml", `${deployment}---\n${service.replace("{app: shop}", "{app: other}")}`),
+        "does not select the Deployment's pods",
+      ],
+      [
+        "a Deployment without containers",
+        () => writeTemp("empty-pod.yaml", `${deployment.replace("[{name: app, image: shop:1}]", "[]")}---\n${service}`),
+        "the Deployment has no containers",
+      ],
+      [
+        "an old apiVersion",
+        () => writeTemp("old.yaml", `${deployment.replace("apps/v1", "extensions/v1beta1")}---\n${service}`),
+        "must be apps/v1",
+      ],
+    ])("rejects %s, naming the key and the file", (_what, file, message) => {
+      const manifest = file();
+      expect(() => read({ manifest })).toThrow(`config manifest=${JSON.stringify(manifest)} is invalid: `);
+      expect(() => read({ manifest })).toThrow(message);
+    });
+  });
+});

@@ -1,0 +1,118 @@
+// Runs the Pulumi program (or a part of it) under Pulumi's mocks and records what it registers.
+import type * as pulumiType from "@pulumi/pulumi";
+
+export const projectName = "istio-exit-study";
+
+export interface Registered {
+  type: string;
+  name: string;
+  inputs: Record<string, any>;
+  /** The provider reference the resource was registered with ("" for none). */
+  provider: string;
+  /** Position in the order of registration: a resource registers only after all it depends on. */
+  order: number;
+}
+
+export interface MockRun {
+  resources: Registered[];
+  outputs: Record<string, unknown>;
+  /** The one resource of a type whose name ends with `suffix`; fails the test otherwise. */
+  one(type: string, suffix?: string): Registered;
+  all(type: string): Registered[];
+}
+
+export interface MockOptions {
+  /** Extra state a resource's mock returns, e.g. a command's stdout. */
+  state?: (resource: { type: string; name: string; inputs: Record<string, any> }) => Record<string, any> | undefined;
+  /** Types whose registration the mock delays, so that a missing dependency shows in the order. */
+  slowTypes?: string[];
+}
+
+export const fakeKubeconfig = "apiVersion: v1\nkind: Config\ncurrent-context: istio-exit-study\n";
+
+function defaultState(type: string, inputs: Record<string, any>): Record<string, any> {
+  if (type === "command:local:Command") return { stdout: inputs.create?.includes("kubeconfig") ? fakeKubeconfig : "", stderr: "" };
+  if (type.startsWith("kubernetes:") && inputs.metadata) return { metadata: { ...inputs.metadata } };
+  return {};
+}
+
+async function settle(outputs: Record<string, unknown>, pulumi: typeof pulumiType): Promise<Record<string, unknown>> {
+  const resolved: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(outputs)) {
+    resolved[key] = pulumi.Output.isInstance(value)
+      ? await new Promise((resolve) => (value as pulumiType.Output<unknown>).apply(resolve))
+      : value;
+  }
+  return resolved;
+}
+
+/**
+ * Loads `program` (a function that requires the modules it needs) in a fresh module registry, with the
+ * mocks set and `config` as the stack's config (keys without the project prefix).
+ */
+export async function runMocked(
+  config: Record<string, string>,
+  program: () => Record<string, unknown>,
+  options: MockOptions = {},
+): Promise<MockRun> {
+  const resources: Registered[] = [];
+  let outputs: Record<string, unknown> = {};
+  let pulumi!: typeof pulumiType;
+  let thrown: unknown;
+  jest.isolateModules(() => {
+    pulumi = require("@pulumi/pulumi");
+    pulumi.runtime.setMocks(
+      {
+        newResource: async (args) => {
+          if (options.slowTypes?.includes(args.type)) await new Promise((r) => setTimeout(r, 30));
+          resources.push({
+            type: args.type,
+            name: args.name,
+            inputs: args.inputs,
+            provider: args.provider ?? "",
+            order: resources.length,
+          });
+          const state = options.state?.({ type: args.type, name: args.name, inputs: args.inputs }) ?? defaultState(args.type, args.inputs);
+          return { id: `${args.name}-id`, state: { ...args.inputs, ...state } };
+        },
+        call: (args) => args.inputs,
+      },
+      projectName,
+      "dev",
+      false,
+    );
+    pulumi.runtime.setAllConfig(
+      Object.fromEntries(Object.entries(config).map(([key, value]) => [`${projectName}:${key}`, value])),
+    );
+    try {
+      outputs = program();
+    } catch (error) {
+      thrown = error;
+    }
+  });
+  if (thrown) throw thrown;
+  const resolved = await settle(outputs, pulumi);
+  // Resources that no output depends on may still be on their way: wait until registration is quiet.
+  for (let seen = -1; seen !== resources.length; ) {
+    seen = resources.length;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const all = (type: string) => resources.filter((r) => r.type === type);
+  return {
+    resources,
+    outputs: resolved,
+    all,
+    one(type, suffix = "") {
+      const found = all(type).filter((r) => r.name.endsWith(suffix));
+      if (found.length !== 1) {
+        throw new Error(`expected one ${type} named *${suffix}, found ${found.map((r) => r.name).join(", ") || "none"}`);
+      }
+      return found[0];
+    },
+  };
+}
+
+/** Runs the whole program, index.ts, with `config`. */
+export function runStudy(config: Record<string, string> = {}, options: MockOptions = {}): Promise<MockRun> {
+  return runMocked(config, () => require("../index"), options);
+}
