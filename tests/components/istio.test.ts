@@ -1,0 +1,66 @@
+import { IstioSettings } from "../../config/study";
+import { runMocked } from "../harness";
+
+const helm: IstioSettings = { version: "1.31.1", chartRepo: "https://blob.istio.io/istio-release/charts", installer: "helm" };
+
+function runIstio(settings: IstioSettings) {
+  return runMocked(
+    {},
+    () => {
+      const k8s = require("@pulumi/kubernetes");
+      const command = require("@pulumi/command");
+      const { Istio } = require("../../components/istio");
+      const provider = new k8s.Provider("k8s", { kubeconfig: "fake" });
+      const clusterReady = new command.local.Command("cluster-ready", { create: "true" });
+      const istio = new Istio("istio", { settings, kubeContext: "istio-exit-study", provider, clusterReady });
+      return { version: istio.version };
+    },
+    { slowTypes: ["kubernetes:helm.sh/v3:Release"] },
+  );
+}
+
+describe("Istio with Helm", () => {
+  test("installs base then istiod, at the configured version from the configured repository", async () => {
+    const run = await runIstio(helm);
+    const base = run.one("kubernetes:helm.sh/v3:Release", "-base");
+    const istiod = run.one("kubernetes:helm.sh/v3:Release", "-istiod");
+    for (const [release, chart, name] of [
+      [base, "base", "istio-base"],
+      [istiod, "istiod", "istiod"],
+    ] as const) {
+      expect(release.inputs).toMatchObject({
+        chart,
+        name,
+        version: "1.31.1",
+        namespace: "istio-system",
+        repositoryOpts: { repo: "https://blob.istio.io/istio-release/charts" },
+      });
+      expect(release.provider).toContain("::k8s::");
+    }
+    expect(base.inputs.values).toEqual({ defaultRevision: "default" });
+    expect(istiod.order).toBeGreaterThan(base.order);
+    expect(base.order).toBeGreaterThan(run.one("kubernetes:core/v1:Namespace").order);
+    expect(run.outputs.version).toBe("1.31.1");
+    expect(run.all("command:local:Command").map((c) => c.name)).toEqual(["cluster-ready"]);
+  });
+
+  test("takes another version and repository from config", async () => {
+    const run = await runIstio({ ...helm, version: "1.30.2", chartRepo: "oci://ghcr.io/istio/release/charts" });
+    for (const release of run.all("kubernetes:helm.sh/v3:Release")) {
+      expect(release.inputs.version).toBe("1.30.2");
+      expect(release.inputs.repositoryOpts).toEqual({ repo: "oci://ghcr.io/istio/release/charts" });
+    }
+  });
+});
+
+describe("Istio with istioctl", () => {
+  test("runs the user's istioctl through the install script after the cluster, and uninstalls on destroy", async () => {
+    const run = await runIstio({ ...helm, installer: "istioctl" });
+    expect(run.all("kubernetes:helm.sh/v3:Release")).toEqual([]);
+    const install = run.one("command:local:Command", "-istioctl");
+    expect(install.inputs.create).toBe("bash scripts/istioctl-install.sh");
+    expect(install.inputs.delete).toBe('istioctl uninstall --context "$KUBE_CONTEXT" --purge --skip-confirmation >&2');
+    expect(install.inputs.environment).toEqual({ KUBE_CONTEXT: "istio-exit-study", ISTIO_VERSION: "1.31.1", ISTIO_PROFILE: "default" });
+    expect(install.order).toBeGreaterThan(run.one("command:local:Command", "cluster-ready").order);
+  });
+});

@@ -1,0 +1,93 @@
+import { MockRun, runStudy } from "./harness";
+
+const clusterAndMeshTypes = ["command:local:Command", "pulumi:providers:kubernetes", "kubernetes:helm.sh/v3:Release"];
+
+/** Inputs of every resource in the cluster and mesh layers, by name: what a flip must leave alone. */
+function clusterAndMesh(run: MockRun): Record<string, unknown> {
+  return Object.fromEntries(
+    run.resources
+      .filter((r) => clusterAndMeshTypes.includes(r.type) || r.name.startsWith("istio-"))
+      .map((r) => [r.name, r.inputs]),
+  );
+}
+
+describe("the study program", () => {
+  test("registers cluster, provider, Istio, namespace, Deployment and Service, and exports the setting", async () => {
+    const run = await runStudy({ injection: "true" });
+    expect(run.resources.filter((r) => !r.type.startsWith("istio-exit-study:")).map((r) => `${r.type} ${r.name}`).sort()).toEqual(
+      [
+        "command:local:Command cluster-kubeconfig",
+        "command:local:Command cluster-minikube",
+        "kubernetes:apps/v1:Deployment demo-site-deployment",
+        "kubernetes:core/v1:Namespace demo-site-namespace",
+        "kubernetes:core/v1:Namespace istio-namespace",
+        "kubernetes:core/v1:Service demo-site-service",
+        "kubernetes:helm.sh/v3:Release istio-base",
+        "kubernetes:helm.sh/v3:Release istio-istiod",
+        "pulumi:providers:kubernetes cluster-k8s",
+      ].sort(),
+    );
+    expect(run.outputs).toMatchObject({
+      kubeContext: "istio-exit-study",
+      namespace: "demo-site",
+      injection: true,
+      variant: "hook",
+      sidecarMode: "classic",
+      istioVersion: "1.31.1",
+    });
+  });
+
+  test("every Kubernetes resource uses the cluster's explicit provider", async () => {
+    const run = await runStudy();
+    const kube = run.resources.filter((r) => r.type.startsWith("kubernetes:"));
+    expect(kube.length).toBeGreaterThan(0);
+    for (const resource of kube) expect(resource.provider).toMatch(/::cluster-k8s::/);
+  });
+
+  test("the workload is deployed only after istiod is ready", async () => {
+    const run = await runStudy({ injection: "true" }, { slowTypes: ["kubernetes:helm.sh/v3:Release"] });
+    const istiod = run.one("kubernetes:helm.sh/v3:Release", "istiod");
+    expect(run.one("kubernetes:core/v1:Namespace", "demo-site-namespace").order).toBeGreaterThan(istiod.order);
+    expect(run.one("kubernetes:apps/v1:Deployment").order).toBeGreaterThan(istiod.order);
+  });
+
+  test("istioInstaller=istioctl replaces the Helm releases by the istioctl command", async () => {
+    const run = await runStudy({ istioInstaller: "istioctl" });
+    expect(run.all("kubernetes:helm.sh/v3:Release")).toEqual([]);
+    expect(run.one("command:local:Command", "istio-istioctl").inputs.environment.KUBE_CONTEXT).toBe("istio-exit-study");
+  });
+
+  test.each([
+    ["injection", "false", "true"],
+    ["variant", "hook", "nohook"],
+    ["sidecarMode", "classic", "native"],
+  ])("flipping %s changes the workload but not one input of the cluster or of Istio", async (key, from, to) => {
+    const before = await runStudy({ [key]: from });
+    const after = await runStudy({ [key]: to });
+    expect(clusterAndMesh(after)).toEqual(clusterAndMesh(before));
+    expect(Object.keys(clusterAndMesh(before)).length).toBeGreaterThanOrEqual(6);
+    const workload = (run: MockRun) => run.resources.filter((r) => r.name.startsWith("demo-site-")).map((r) => r.inputs);
+    expect(workload(after)).not.toEqual(workload(before));
+  });
+
+  test("flipping injection rolls the pods: the Deployment's pod template changes", async () => {
+    const template = async (injection: string) =>
+      (await runStudy({ injection })).one("kubernetes:apps/v1:Deployment").inputs.spec.template;
+    expect(await template("true")).not.toEqual(await template("false"));
+  });
+
+  test.each([
+    ["injection", "maybe"],
+    ["variant", "sometimes"],
+    ["replicas", "0"],
+    ["preStopSeconds", "-1"],
+    ["profile", "a b"],
+    ["namespace", "x;$(rm -rf /)"],
+    ["manifest", "/nonexistent.yaml"],
+  ])("a bad %s (%j) stops the program before any resource is registered", async (key, value) => {
+    const registered: string[] = [];
+    const recordEach = { state: (r: { name: string }) => (registered.push(r.name), undefined) };
+    await expect(runStudy({ [key]: value }, recordEach)).rejects.toThrow(`config ${key}=${JSON.stringify(value)} is invalid`);
+    expect(registered).toEqual([]);
+  });
+});
