@@ -1,7 +1,8 @@
+import * as crypto from "crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { WorkloadSettings } from "../config/study";
-import { renderDeployment, renderService } from "../lib/manifest";
+import { podSelector, renderDeployment, renderService } from "../lib/manifest";
 
 export interface DemoSiteArgs {
   settings: WorkloadSettings;
@@ -22,14 +23,27 @@ export class DemoSite extends pulumi.ComponentResource {
   readonly serviceName: pulumi.Output<string>;
   /** Everything a test of this workload must wait for. */
   readonly ready: pulumi.Resource[];
+  /** kubectl label selector of the Deployment's pods. */
+  readonly podSelector: string;
+  /** Digest of everything deployed: it changes whenever the workload under test does. */
+  readonly fingerprint: string;
 
   constructor(name: string, args: DemoSiteArgs, opts?: pulumi.ComponentResourceOptions) {
     super("istio-exit-study:index:DemoSite", name, {}, opts);
     const { settings, provider } = args;
 
+    const namespaceArgs = { metadata: { name: settings.namespace, labels: namespaceLabels(settings) } };
+    const deploymentArgs = renderDeployment(settings.manifest, settings.namespace, settings.replicas, settings);
+    const serviceArgs = renderService(settings.manifest, settings.namespace);
+    this.fingerprint = crypto
+      .createHash("sha256")
+      .update(JSON.stringify([namespaceArgs, deploymentArgs, serviceArgs]))
+      .digest("hex");
+    this.podSelector = podSelector(settings.manifest);
+
     const namespace = new k8s.core.v1.Namespace(
       `${name}-namespace`,
-      { metadata: { name: settings.namespace, labels: namespaceLabels(settings) } },
+      namespaceArgs,
       { parent: this, provider, dependsOn: args.meshReady },
     );
     const namespaceName = namespace.metadata.name;
@@ -38,12 +52,12 @@ export class DemoSite extends pulumi.ComponentResource {
     // template records the setting, and rolls on a flip) is applied after the label.
     const deployment = new k8s.apps.v1.Deployment(
       `${name}-deployment`,
-      renderDeployment(settings.manifest, settings.namespace, settings.replicas, settings) as k8s.apps.v1.DeploymentArgs,
+      deploymentArgs as k8s.apps.v1.DeploymentArgs,
       { parent: this, provider, dependsOn: [namespace] },
     );
     const service = new k8s.core.v1.Service(
       `${name}-service`,
-      renderService(settings.manifest, settings.namespace),
+      serviceArgs,
       { parent: this, provider, dependsOn: [namespace] },
     );
 

@@ -86,6 +86,31 @@ export const configKeys = {
     default: "classic",
     description: "classic: istio-proxy as a plain container; native: as a Kubernetes native sidecar. Always set per pod.",
   },
+  concurrency: {
+    type: "integer",
+    default: 25,
+    description: "siege's concurrent users during the test (the seed used 25).",
+  },
+  warmupSeconds: {
+    type: "integer",
+    default: 5,
+    description: "Seconds of load before the rollout restart.",
+  },
+  settleSeconds: {
+    type: "integer",
+    default: 10,
+    description: "Seconds of load after the rollout has completed, while the old pods finish terminating.",
+  },
+  rolloutTimeoutSeconds: {
+    type: "integer",
+    default: 300,
+    description: "How long the test waits for the rollout (kubectl rollout status --timeout) before it fails.",
+  },
+  run: {
+    type: "string",
+    default: "",
+    description: "Any new value re-runs the measurement alone, e.g. pulumi up -c run=2.",
+  },
 } satisfies Record<string, KeySpec>;
 
 export type ConfigKey = keyof typeof configKeys;

@@ -31,10 +31,19 @@ export interface WorkloadSettings {
   sidecarMode: SidecarMode;
 }
 
+export interface TestSettings {
+  concurrency: number;
+  warmupSeconds: number;
+  settleSeconds: number;
+  rolloutTimeoutSeconds: number;
+  run: string;
+}
+
 export interface StudyConfig {
   cluster: ClusterSettings;
   istio: IstioSettings;
   workload: WorkloadSettings;
+  test: TestSettings;
 }
 
 /** Reads one raw config value; `pulumi.Config.get` in the program, a map in tests. */
@@ -159,6 +168,13 @@ export function readStudyConfig(source: ConfigSource, baseDir: string): StudyCon
       variant: read.oneOf("variant", ["hook", "nohook"] as const),
       preStopSeconds: read.integer("preStopSeconds", 1, 600),
       sidecarMode: read.oneOf("sidecarMode", ["classic", "native"] as const),
+    },
+    test: {
+      concurrency: read.integer("concurrency", 1, 500),
+      warmupSeconds: read.integer("warmupSeconds", 0, 300),
+      settleSeconds: read.integer("settleSeconds", 0, 600),
+      rolloutTimeoutSeconds: read.integer("rolloutTimeoutSeconds", 10, 3600),
+      run: read.string("run", /^.{0,100}$/, "expected a label of at most 100 characters"),
     },
   };
 }

@@ -43,6 +43,10 @@ export function parseWorkloadManifest(text: string): WorkloadManifest {
   for (const object of [deployment, service]) {
     if (typeof object.metadata?.name !== "string") throw new Error(`the ${object.kind} has no metadata.name`);
   }
+  const matchLabels = deployment.spec?.selector?.matchLabels;
+  if (!matchLabels || typeof matchLabels !== "object" || Object.keys(matchLabels).length === 0) {
+    throw new Error("the Deployment needs spec.selector.matchLabels, by which the test finds its pods");
+  }
   const containers = deployment.spec?.template?.spec?.containers;
   if (!Array.isArray(containers) || containers.length === 0) {
     throw new Error("the Deployment has no containers in spec.template.spec.containers");
@@ -55,6 +59,13 @@ export function parseWorkloadManifest(text: string): WorkloadManifest {
     throw new Error("the Service has no ports");
   }
   return { deployment, service };
+}
+
+/** The Deployment's pods as a kubectl label selector, e.g. `app=demo-site`. */
+export function podSelector(manifest: WorkloadManifest): string {
+  return Object.entries(manifest.deployment.spec.selector.matchLabels as Record<string, string>)
+    .map(([key, value]) => `${key}=${value}`)
+    .join(",");
 }
 
 /** Istio's own default terminationDrainDuration, which the grace period must leave room for. */

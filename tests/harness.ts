@@ -1,4 +1,6 @@
 // Runs the Pulumi program (or a part of it) under Pulumi's mocks and records what it registers.
+import * as fs from "fs";
+import * as path from "path";
 import type * as pulumiType from "@pulumi/pulumi";
 
 export const projectName = "istio-exit-study";
@@ -30,8 +32,17 @@ export interface MockOptions {
 
 export const fakeKubeconfig = "apiVersion: v1\nkind: Config\ncurrent-context: istio-exit-study\n";
 
+/** What scripts/rollout-test.sh prints for a classic-sidecar run, with siege 4.0.7's text report. */
+export const classicRolloutOutput = fs.readFileSync(path.join(__dirname, "fixtures/rollout-classic.txt"), "utf8");
+
+function commandStdout(create: string | undefined): string {
+  if (create?.includes("kubeconfig")) return fakeKubeconfig;
+  if (create?.includes("rollout-test")) return classicRolloutOutput;
+  return "";
+}
+
 function defaultState(type: string, inputs: Record<string, any>): Record<string, any> {
-  if (type === "command:local:Command") return { stdout: inputs.create?.includes("kubeconfig") ? fakeKubeconfig : "", stderr: "" };
+  if (type === "command:local:Command") return { stdout: commandStdout(inputs.create), stderr: "" };
   if (type.startsWith("kubernetes:") && inputs.metadata) return { metadata: { ...inputs.metadata } };
   return {};
 }

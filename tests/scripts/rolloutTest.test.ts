@@ -4,6 +4,7 @@ import { execFile } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { errorWindow, parseRolloutOutput } from "../../lib/rolloutOutput";
 import { FlakyServer, startFlakyServer } from "../support/flakyServer";
 
 const projectDir = path.resolve(__dirname, "../..");
@@ -83,6 +84,15 @@ const availability = (stdout: string) => Number(stdout.match(/^Availability:\s+(
     expect(run.stdout).toMatch(/^study-pod: demo-site-old-a terminating=\d+\.\d gone=\d+\.\d$/m);
     expect(run.stderr).toMatch(/rollout restart issued/);
     expect(run.stderr).toMatch(/siege stopped/);
+
+    // The program reads the same output: siege's own figures, the resets, and the timeline.
+    const measurement = parseRolloutOutput(run.stdout);
+    expect(measurement.status).toBe("ok");
+    expect(measurement.report!.availability).toBe(availability(run.stdout));
+    expect(measurement.report!.failedTransactions).toBe(measurement.errors.connectionReset);
+    const window = errorWindow(measurement)!;
+    expect(window.firstErrorSeconds).toBeLessThanOrEqual(window.lastErrorSeconds);
+    expect(window.lastErrorSeconds).toBeLessThan(3);
   });
 
   test("a restart without an outage shows 100 % and no errors", async () => {
@@ -101,6 +111,8 @@ const availability = (stdout: string) => Number(stdout.match(/^Availability:\s+(
     const run = await runScript(env({ FAKE_FAULT_FILE: server.faultFile!, FAKE_URL: server.url }));
     expect(availability(run.stdout)).toBeLessThan(100);
     expect(studyLine(run.stdout, "errors")).toMatch(/^\d+ HTTP 502$/);
+    const measurement = parseRolloutOutput(run.stdout);
+    expect(measurement.errors.http5xx).toBe(measurement.report!.failedTransactions);
   });
 
   test("a rollout that does not finish is reported as failed, with the measurement stopped", async () => {

@@ -1,0 +1,81 @@
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import { TestSettings } from "../config/study";
+import { parseRolloutOutput, RolloutMeasurement } from "../lib/rolloutOutput";
+
+/** Where the test finds the workload it measures. */
+export interface RolloutTarget {
+  kubeContext: string;
+  profile: string;
+  namespace: string;
+  deployment: string;
+  service: string;
+  podSelector: string;
+}
+
+export interface RolloutTestArgs {
+  target: RolloutTarget;
+  settings: TestSettings;
+  /**
+   * Everything that shapes what the test measures (the workload's settings, its manifest): any change
+   * re-runs the test, and nothing else does.
+   */
+  measured: Record<string, string | number | boolean>;
+  /** The workload and mesh must be ready, and an earlier test done: tests never overlap. */
+  after: pulumi.Resource[];
+}
+
+/** Environment of scripts/rollout-test.sh. */
+export function rolloutTestEnvironment(target: RolloutTarget, settings: TestSettings): Record<string, string> {
+  return {
+    KUBE_CONTEXT: target.kubeContext,
+    PROFILE: target.profile,
+    NAMESPACE: target.namespace,
+    DEPLOYMENT: target.deployment,
+    SERVICE: target.service,
+    POD_SELECTOR: target.podSelector,
+    SIEGERC: "siege/siegerc",
+    CONCURRENCY: String(settings.concurrency),
+    WARMUP_SECONDS: String(settings.warmupSeconds),
+    SETTLE_SECONDS: String(settings.settleSeconds),
+    ROLLOUT_TIMEOUT_SECONDS: String(settings.rolloutTimeoutSeconds),
+  };
+}
+
+/** The key that re-runs the test when it changes: what is measured, how, and the user's `run` label. */
+export function rolloutTestTrigger(measured: RolloutTestArgs["measured"], settings: TestSettings): string {
+  const sorted = Object.fromEntries(Object.entries({ ...measured, ...settings }).sort(([a], [b]) => a.localeCompare(b)));
+  return JSON.stringify(sorted);
+}
+
+/** Upper bound of one test: two rollouts (wait for the current one, then the restart) and the load around them. */
+export function rolloutTestTimeoutSeconds(settings: TestSettings): number {
+  const slackForUrlAndStartup = 180;
+  return 2 * settings.rolloutTimeoutSeconds + settings.warmupSeconds + settings.settleSeconds + slackForUrlAndStartup;
+}
+
+/** One measured rolling restart: siege's load through `kubectl rollout restart`. */
+export class RolloutTest extends pulumi.ComponentResource {
+  readonly measurement: pulumi.Output<RolloutMeasurement>;
+  /** The command, for the next test to wait on. */
+  readonly done: pulumi.Resource;
+
+  constructor(name: string, args: RolloutTestArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("istio-exit-study:index:RolloutTest", name, {}, opts);
+    const timeout = `${rolloutTestTimeoutSeconds(args.settings)}s`;
+    const test = new command.local.Command(
+      `${name}-siege`,
+      {
+        create: "bash scripts/rollout-test.sh",
+        environment: rolloutTestEnvironment(args.target, args.settings),
+        triggers: [rolloutTestTrigger(args.measured, args.settings)],
+        // The report can be long; the previous one in the environment could exceed the OS's limit.
+        addPreviousOutputInEnv: false,
+      },
+      { parent: this, dependsOn: args.after, customTimeouts: { create: timeout, update: timeout } },
+    );
+    this.done = test;
+    this.measurement = test.stdout.apply(parseRolloutOutput);
+    this.registerOutputs({ measurement: this.measurement });
+  }
+}

@@ -1,0 +1,75 @@
+import { errorWindow, parseRolloutOutput } from "../../lib/rolloutOutput";
+import { summaryLine } from "../../lib/summary";
+import { json407, seedNoHook, text41x } from "../fixtures/siegeReports";
+import { classicRolloutOutput } from "../harness";
+
+describe("parseRolloutOutput", () => {
+  test("reads the status, sidecar, rollout time, errors by kind, timeline and siege's report", () => {
+    const measurement = parseRolloutOutput(classicRolloutOutput);
+    expect(measurement).toMatchObject({
+      status: "ok",
+      sidecar: "classic",
+      rolloutSeconds: 21.4,
+      errors: { connectionReset: 26, connectionRefused: 0, timeout: 0, http5xx: 3, other: 0 },
+      errorBins: [
+        { atSeconds: 1.5, count: 20 },
+        { atSeconds: 2, count: 9 },
+      ],
+      pods: [
+        { name: "demo-site-7d9c-aaaaa", terminatingSeconds: 0.6, goneSeconds: 12.1 },
+        { name: "demo-site-7d9c-bbbbb", terminatingSeconds: 7.3, goneSeconds: 18.2 },
+      ],
+    });
+    expect(measurement.report).toMatchObject({ availability: 99.98, transactions: 127679, failedTransactions: 29 });
+    expect(measurement.reason).toBeUndefined();
+  });
+
+  test.each([
+    ["4.0.5 text (the seed)", seedNoHook, 99.98, 127679, 26],
+    ["4.0.7 JSON", json407, 100, 3769, 0],
+    ["4.1.x text in ms", text41x, 97.49, 5120, 132],
+  ])("takes siege %s as it was printed", (_version, report, availability, transactions, failed) => {
+    const measurement = parseRolloutOutput(`study-status: ok\nstudy-sidecar: none\n${report}`);
+    expect(measurement.report).toMatchObject({ availability, transactions, failedTransactions: failed });
+  });
+
+  test("a report cut short is a failed measurement quoting the end, never a number", () => {
+    const cut = seedNoHook.slice(0, seedNoHook.indexOf("Data transferred"));
+    const measurement = parseRolloutOutput(`study-status: ok\nstudy-sidecar: classic\n${cut}`);
+    expect(measurement.status).toBe("failed");
+    expect(measurement.report).toBeUndefined();
+    expect(measurement.reason).toMatch(/no complete siege report was found/);
+    expect(measurement.reason).toContain("Elapsed time:");
+  });
+
+  test("a failed rollout keeps its reason, and the figures siege measured", () => {
+    const measurement = parseRolloutOutput(`study-status: failed rollout did not finish within 300s\nstudy-sidecar: classic\n${seedNoHook}`);
+    expect(measurement.status).toBe("failed");
+    expect(measurement.reason).toBe("rollout did not finish within 300s");
+    expect(measurement.report?.availability).toBe(99.98);
+  });
+
+  test("empty output fails", () => {
+    const measurement = parseRolloutOutput("");
+    expect(measurement.status).toBe("failed");
+    expect(measurement.reason).toMatch(/printed no status.*no complete siege report/);
+  });
+});
+
+test("errorWindow: seconds from the first pod's termination to the first and the end of the last error bin", () => {
+  expect(errorWindow(parseRolloutOutput(classicRolloutOutput))).toEqual({ firstErrorSeconds: 0.9, lastErrorSeconds: 1.9 });
+  expect(errorWindow(parseRolloutOutput(`study-status: ok\n${seedNoHook}`))).toBeUndefined();
+});
+
+describe("summaryLine", () => {
+  test("one line with the setting, the sidecar found, the availability and the failed requests", () => {
+    expect(summaryLine({ injection: true, variant: "hook" }, parseRolloutOutput(classicRolloutOutput))).toBe(
+      "injection=true variant=hook sidecar=classic: 99.98 % available, 29 of 127708 requests failed",
+    );
+  });
+  test("a failed measurement says FAILED and why", () => {
+    expect(summaryLine({ injection: false, variant: "nohook" }, parseRolloutOutput("study-status: failed rollout did not finish within 9s\nstudy-sidecar: none\n"))).toMatch(
+      /^injection=false variant=nohook sidecar=none: FAILED, rollout did not finish within 9s/,
+    );
+  });
+});

@@ -1,0 +1,21 @@
+// Every shell script of the project, the fake cluster's included, is shellcheck-clean.
+import { execFileSync, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+
+const projectDir = path.resolve(__dirname, "../..");
+const scripts = [
+  ...fs.readdirSync(path.join(projectDir, "scripts")).map((f) => `scripts/${f}`),
+  ...fs.readdirSync(path.join(projectDir, "tests/support/fake-cluster")).map((f) => `tests/support/fake-cluster/${f}`),
+  ".ci/run",
+];
+const haveShellcheck = spawnSync("shellcheck", ["--version"]).status === 0;
+if (!haveShellcheck) console.warn("shellcheck is not on PATH: the script lint is skipped (apt-get install shellcheck)");
+
+(haveShellcheck ? test.each(scripts) : test.skip.each(scripts))("%s passes shellcheck", (script) => {
+  expect(() => execFileSync("shellcheck", ["--shell=bash", script], { cwd: projectDir, encoding: "utf8" })).not.toThrow();
+});
+
+test.each(scripts)("%s stops on the first error (set -euo pipefail)", (script) => {
+  expect(fs.readFileSync(path.join(projectDir, script), "utf8")).toMatch(/^set -euo pipefail$/m);
+});
