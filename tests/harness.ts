@@ -5,6 +5,9 @@ import type * as pulumiType from "@pulumi/pulumi";
 
 export const projectName = "istio-exit-study";
 
+// Each run loads a fresh copy of Pulumi's runtime, and each copy adds its own exit listeners.
+process.setMaxListeners(100);
+
 export interface Registered {
   type: string;
   name: string;
