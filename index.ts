@@ -15,20 +15,25 @@ const config = readStudyConfig((key) => stackConfig.get(key), __dirname);
 
 const cluster = new MinikubeCluster("cluster", { settings: config.cluster });
 
-const istio = new Istio("istio", {
-  settings: config.istio,
-  kubeContext: cluster.kubeContext,
-  provider: cluster.provider,
-  clusterReady: cluster.ready,
-});
+const istio =
+  config.istio.mesh === "none"
+    ? undefined
+    : new Istio("istio", {
+        settings: config.istio,
+        kubeContext: cluster.kubeContext,
+        provider: cluster.provider,
+        clusterReady: cluster.ready,
+      });
+const meshReady = istio ? [istio.ready] : [];
 
 const demoSite = new DemoSite("demo-site", {
   settings: config.workload,
   provider: cluster.provider,
-  meshReady: [istio.ready],
+  meshReady,
 });
 
-const { injection, variant, preStopSeconds, sidecarMode, replicas } = config.workload;
+const { injection, variant, preStopSeconds, sidecarMode, replicas, mesh, proxyDrainSeconds, exitOnZeroActiveConnections } =
+  config.workload;
 const test = new RolloutTest("rollout", {
   target: {
     kubeContext: cluster.kubeContext,
@@ -39,8 +44,18 @@ const test = new RolloutTest("rollout", {
     podSelector: demoSite.podSelector,
   },
   settings: config.test,
-  measured: { injection, variant, preStopSeconds, sidecarMode, replicas, workload: demoSite.fingerprint },
-  after: [istio.ready, ...demoSite.ready],
+  measured: {
+    injection,
+    variant,
+    preStopSeconds,
+    sidecarMode,
+    replicas,
+    mesh,
+    proxyDrainSeconds,
+    exitOnZeroActiveConnections,
+    workload: demoSite.fingerprint,
+  },
+  after: [...meshReady, ...demoSite.ready],
 });
 
 const measurement = test.measurement;
@@ -51,8 +66,8 @@ new Verdict("verdict", {
 
 export const kubeContext = cluster.kubeContext;
 export const namespace = demoSite.namespace;
-export { injection, variant, sidecarMode };
-export const istioVersion = istio.version;
+export { injection, variant, sidecarMode, mesh };
+export const istioVersion = istio?.version ?? "none";
 
 // siege's own figures, present only when siege printed a complete report.
 export const availability = measurement.apply((m) => m.report?.availability);

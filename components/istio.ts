@@ -14,12 +14,26 @@ export interface IstioArgs {
 
 export const istioNamespace = "istio-system";
 
-/** Helm values of each of Istio's charts, in install order. */
-export function istioCharts(): { chart: string; values: Record<string, unknown> }[] {
+/** Istio's platform profile for minikube: its CNI node agent finds pod network namespaces there. */
+export const istioPlatform = "minikube";
+
+export interface IstioChart {
+  release: string;
+  chart: string;
+  values: Record<string, unknown>;
+}
+
+/** Istio's charts for a mesh, in install order, with their Helm values. */
+export function istioCharts(mesh: "sidecar" | "ambient"): IstioChart[] {
+  // base holds the CRDs and the validation webhook's default revision, which istiod needs first.
+  const base = { release: "istio-base", chart: "base", values: { defaultRevision: "default" } };
+  if (mesh === "sidecar") return [base, { release: "istiod", chart: "istiod", values: {} }];
+  // Ambient's istiod still injects sidecars; the CNI node agent and ztunnel carry ambient traffic.
   return [
-    // base holds the CRDs and the validation webhook's default revision, which istiod needs first.
-    { chart: "base", values: { defaultRevision: "default" } },
-    { chart: "istiod", values: {} },
+    base,
+    { release: "istiod", chart: "istiod", values: { profile: "ambient" } },
+    { release: "istio-cni", chart: "cni", values: { profile: "ambient", global: { platform: istioPlatform } } },
+    { release: "ztunnel", chart: "ztunnel", values: {} },
   ];
 }
 
@@ -35,6 +49,7 @@ export class Istio extends pulumi.ComponentResource {
   constructor(name: string, args: IstioArgs, opts?: pulumi.ComponentResourceOptions) {
     super("istio-exit-study:index:Istio", name, {}, opts);
     const { settings, provider } = args;
+    if (settings.mesh === "none") throw new Error("Istio is not installed for mesh=none");
     this.version = settings.version;
     this.ready =
       settings.installer === "helm"
@@ -50,12 +65,12 @@ export class Istio extends pulumi.ComponentResource {
       { parent: this, provider },
     );
     let previous: pulumi.Resource = namespace;
-    for (const { chart, values } of istioCharts()) {
+    for (const { release, chart, values } of istioCharts(settings.mesh as "sidecar" | "ambient")) {
       // A Release waits until its resources are ready, so each chart starts on a working predecessor.
       previous = new k8s.helm.v3.Release(
         `${name}-${chart}`,
         {
-          name: chart === "base" ? "istio-base" : chart,
+          name: release,
           chart,
           version: settings.version,
           repositoryOpts: { repo: settings.chartRepo },
@@ -79,7 +94,12 @@ export class Istio extends pulumi.ComponentResource {
       {
         create: "bash scripts/istioctl-install.sh",
         delete: 'istioctl uninstall --context "$KUBE_CONTEXT" --purge --skip-confirmation >&2',
-        environment: { KUBE_CONTEXT: kubeContext, ISTIO_VERSION: settings.version, ISTIO_PROFILE: "default" },
+        environment: {
+          KUBE_CONTEXT: kubeContext,
+          ISTIO_VERSION: settings.version,
+          ISTIO_PROFILE: settings.mesh === "ambient" ? "ambient" : "default",
+          ISTIO_PLATFORM: istioPlatform,
+        },
         addPreviousOutputInEnv: false,
       },
       { parent: this, dependsOn: [clusterReady] },

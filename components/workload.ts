@@ -12,7 +12,8 @@ export interface DemoSiteArgs {
 }
 
 /** Labels that put a namespace in the mesh for one setting. */
-export function namespaceLabels(settings: Pick<WorkloadSettings, "injection">): Record<string, string> {
+export function namespaceLabels(settings: Pick<WorkloadSettings, "injection" | "mesh">): Record<string, string> {
+  if (settings.mesh === "ambient") return { "istio.io/dataplane-mode": "ambient" };
   return settings.injection ? { "istio-injection": "enabled" } : {};
 }
 

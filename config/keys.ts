@@ -86,6 +86,21 @@ export const configKeys = {
     default: "classic",
     description: "classic: istio-proxy as a plain container; native: as a Kubernetes native sidecar. Always set per pod.",
   },
+  mesh: {
+    type: "string",
+    default: "sidecar",
+    description: "sidecar: Istio with sidecars (injection decides); ambient: Istio's ambient mode (ztunnel, no sidecar); none: no Istio at all.",
+  },
+  proxyDrainSeconds: {
+    type: "integer",
+    default: 0,
+    description: "The sidecar's terminationDrainDuration (annotation proxy.istio.io/config); 0 keeps Istio's default of 5 s.",
+  },
+  exitOnZeroActiveConnections: {
+    type: "boolean",
+    default: false,
+    description: "The sidecar exits once its active connections reach zero, after MINIMUM_DRAIN_DURATION (at least the preStop sleep).",
+  },
   concurrency: {
     type: "integer",
     default: 25,

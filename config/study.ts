@@ -6,6 +6,7 @@ import { ConfigKey, configKeys } from "./keys";
 export type IstioInstaller = "helm" | "istioctl";
 export type Variant = "hook" | "nohook";
 export type SidecarMode = "classic" | "native";
+export type Mesh = "sidecar" | "ambient" | "none";
 
 export interface ClusterSettings {
   profile: string;
@@ -19,6 +20,8 @@ export interface IstioSettings {
   version: string;
   chartRepo: string;
   installer: IstioInstaller;
+  /** What Istio is installed for: nothing (none), sidecars, or ambient mode (which serves sidecars too). */
+  mesh: Mesh;
 }
 
 export interface WorkloadSettings {
@@ -29,6 +32,10 @@ export interface WorkloadSettings {
   variant: Variant;
   preStopSeconds: number;
   sidecarMode: SidecarMode;
+  mesh: Mesh;
+  /** 0: Istio's default. */
+  proxyDrainSeconds: number;
+  exitOnZeroActiveConnections: boolean;
 }
 
 export interface TestSettings {
@@ -136,6 +143,11 @@ const reservedNamespaces = ["default", "kube-system", "kube-public", "kube-node-
  */
 export function readStudyConfig(source: ConfigSource, baseDir: string): StudyConfig {
   const read = new Reader(source);
+  const mesh = read.oneOf("mesh", ["sidecar", "ambient", "none"] as const);
+  const injection = read.boolean("injection");
+  if (injection && mesh !== "sidecar") {
+    throw new ConfigError("injection", "true", `sidecar injection needs mesh=sidecar, and mesh is ${mesh}: set injection=false or mesh=sidecar`);
+  }
   const dnsLabelRule = "expected a DNS label: lower case letters, digits and '-', at most 63 characters";
 
   const namespace = read.string("namespace", dnsLabel, dnsLabelRule);
@@ -159,15 +171,19 @@ export function readStudyConfig(source: ConfigSource, baseDir: string): StudyCon
       version: read.string("istioVersion", istioVersion, "expected a version such as 1.31.1"),
       chartRepo: read.url("istioChartRepo"),
       installer: read.oneOf("istioInstaller", ["helm", "istioctl"] as const),
+      mesh,
     },
     workload: {
       namespace,
       manifest: read.manifest("manifest", baseDir),
       replicas: read.integer("replicas", 1, 50),
-      injection: read.boolean("injection"),
+      injection,
       variant: read.oneOf("variant", ["hook", "nohook"] as const),
       preStopSeconds: read.integer("preStopSeconds", 1, 600),
       sidecarMode: read.oneOf("sidecarMode", ["classic", "native"] as const),
+      mesh,
+      proxyDrainSeconds: read.integer("proxyDrainSeconds", 0, 600),
+      exitOnZeroActiveConnections: read.boolean("exitOnZeroActiveConnections"),
     },
     test: {
       concurrency: read.integer("concurrency", 1, 500),

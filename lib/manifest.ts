@@ -13,6 +13,10 @@ export interface PodShutdownSettings {
   preStopSeconds: number;
   injection: boolean;
   sidecarMode: "classic" | "native";
+  mesh: "sidecar" | "ambient" | "none";
+  /** The sidecar's terminationDrainDuration; 0 leaves Istio's default. */
+  proxyDrainSeconds: number;
+  exitOnZeroActiveConnections: boolean;
 }
 
 /**
@@ -79,13 +83,42 @@ const kubernetesDefaultGraceSeconds = 30;
  * shutdown this study measures.
  */
 export function terminationGracePeriodSeconds(settings: PodShutdownSettings, declared?: number): number {
-  const preStop = settings.variant === "hook" ? settings.preStopSeconds : 0;
-  const needed = preStop + istioDefaultDrainSeconds + shutdownMarginSeconds;
+  const drain = Math.max(settings.proxyDrainSeconds || istioDefaultDrainSeconds, proxyMinimumDrainSeconds(settings));
+  const needed = preStopSeconds(settings) + drain + shutdownMarginSeconds;
   return Math.max(declared ?? kubernetesDefaultGraceSeconds, needed);
 }
 
-/** Pod-template annotation that records the injection setting, so that flipping it rolls the pods. */
+function preStopSeconds(settings: PodShutdownSettings): number {
+  return settings.variant === "hook" ? settings.preStopSeconds : 0;
+}
+
+/**
+ * With exit-on-zero-connections, pilot-agent ignores terminationDrainDuration and waits at least
+ * MINIMUM_DRAIN_DURATION: it must cover the app's preStop sleep, or the sidecar leaves first again.
+ */
+function proxyMinimumDrainSeconds(settings: PodShutdownSettings): number {
+  return settings.exitOnZeroActiveConnections ? Math.max(preStopSeconds(settings), istioDefaultDrainSeconds) : 0;
+}
+
+/**
+ * The pod's `proxy.istio.io/config` (ProxyConfig, as JSON, which is YAML too), or undefined when no
+ * switch asks for one, so that the default run is the seed's.
+ */
+export function proxyConfigAnnotation(settings: PodShutdownSettings): string | undefined {
+  const config: Record<string, unknown> = {};
+  if (settings.proxyDrainSeconds > 0) config.terminationDrainDuration = `${settings.proxyDrainSeconds}s`;
+  if (settings.exitOnZeroActiveConnections) {
+    config.proxyMetadata = {
+      EXIT_ON_ZERO_ACTIVE_CONNECTIONS: "true",
+      MINIMUM_DRAIN_DURATION: `${proxyMinimumDrainSeconds(settings)}s`,
+    };
+  }
+  return Object.keys(config).length > 0 ? JSON.stringify(config) : undefined;
+}
+
+/** Pod-template annotations that record how the pod joins the mesh, so that a flip rolls the pods. */
 export const injectionAnnotation = "istio-exit-study/injection";
+export const meshAnnotation = "istio-exit-study/mesh";
 
 /**
  * The Deployment as it is deployed for one setting: namespace, replicas, the app containers' preStop
@@ -109,8 +142,11 @@ export function renderDeployment(
       // failure under study: the mode is always explicit.
       "sidecar.istio.io/nativeSidecar": String(settings.sidecarMode === "native"),
       [injectionAnnotation]: String(settings.injection),
+      [meshAnnotation]: settings.mesh,
     },
   };
+  const proxyConfig = proxyConfigAnnotation(settings);
+  if (proxyConfig) template.metadata.annotations["proxy.istio.io/config"] = proxyConfig;
   const podSpec = template.spec;
   podSpec.containers = podSpec.containers.map((container: KubeObject) => {
     const { preStop: _declaredPreStop, ...lifecycle } = container.lifecycle ?? {};

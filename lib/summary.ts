@@ -4,6 +4,7 @@ import { RolloutMeasurement } from "./rolloutOutput";
 export interface CaseLabel {
   injection: boolean;
   variant: string;
+  mesh?: string;
 }
 
 /**
@@ -12,7 +13,9 @@ export interface CaseLabel {
  * The sidecar is the one the test found on the pods, not the one asked for.
  */
 export function summaryLine(label: CaseLabel, measurement: RolloutMeasurement): string {
-  const setting = `injection=${label.injection} variant=${label.variant} sidecar=${measurement.sidecar}`;
+  // The seed's setting names; the mesh is named only when it is not the seed's sidecar mesh.
+  const mesh = label.mesh && label.mesh !== "sidecar" ? `mesh=${label.mesh} ` : "";
+  const setting = `${mesh}injection=${label.injection} variant=${label.variant} sidecar=${measurement.sidecar}`;
   if (measurement.status === "failed" || !measurement.report) return `${setting}: FAILED, ${measurement.reason}`;
   const { availability, transactions, failedTransactions } = measurement.report;
   return `${setting}: ${availability.toFixed(2)} % available, ${failedTransactions} of ${transactions + failedTransactions} requests failed`;

@@ -7,7 +7,9 @@ set -euo pipefail
 : "${PROFILE:?}" "${KUBERNETES_VERSION:?}" "${CPUS:?}" "${MEMORY_MIB:?}"
 command -v minikube >/dev/null || { echo "minikube is not on PATH: install it from https://minikube.sigs.k8s.io/docs/start/" >&2; exit 127; }
 
-args=(start --profile "$PROFILE" --kubernetes-version "$KUBERNETES_VERSION" \
+# The container runtime is pinned: newer minikube releases default to containerd, and Istio's
+# minikube platform profile (ambient's CNI agent) expects docker's network namespace paths.
+args=(start --profile "$PROFILE" --kubernetes-version "$KUBERNETES_VERSION" --container-runtime docker \
   --cpus "$CPUS" --memory "${MEMORY_MIB}mb" --keep-context)
 if [ -n "${DRIVER:-}" ]; then
   args+=(--driver "$DRIVER")

@@ -60,6 +60,8 @@ describe("the study program", () => {
     ["injection", "false", "true"],
     ["variant", "hook", "nohook"],
     ["sidecarMode", "classic", "native"],
+    ["proxyDrainSeconds", "0", "30"],
+    ["exitOnZeroActiveConnections", "false", "true"],
   ])("flipping %s changes the workload but not one input of the cluster or of Istio", async (key, from, to) => {
     const before = await runStudy({ [key]: from });
     const after = await runStudy({ [key]: to });
@@ -88,6 +90,31 @@ describe("the study program", () => {
     const recordEach = { state: (r: { name: string }) => (registered.push(r.name), undefined) };
     await expect(runStudy({ [key]: value }, recordEach)).rejects.toThrow(`config ${key}=${JSON.stringify(value)} is invalid`);
     expect(registered).toEqual([]);
+  });
+});
+
+describe("the mesh switch", () => {
+  test("mesh=none installs no Istio at all and measures the app alone", async () => {
+    const run = await runStudy({ mesh: "none" });
+    expect(run.resources.filter((r) => r.name.startsWith("istio"))).toEqual([]);
+    expect(run.outputs.istioVersion).toBe("none");
+    expect(run.one("command:local:Command", "rollout-siege").inputs.triggers[0]).toContain('"mesh":"none"');
+  });
+
+  test("mesh=ambient adds cni and ztunnel and enrolls the namespace; the cluster stays as it was", async () => {
+    const sidecar = await runStudy();
+    const ambient = await runStudy({ mesh: "ambient" });
+    expect(ambient.all("kubernetes:helm.sh/v3:Release").map((r) => r.inputs.name).sort()).toEqual(
+      ["istio-base", "istio-cni", "istiod", "ztunnel"],
+    );
+    expect(ambient.one("kubernetes:core/v1:Namespace", "demo-site-namespace").inputs.metadata.labels).toEqual({
+      "istio.io/dataplane-mode": "ambient",
+    });
+    const clusterOf = (run: MockRun) => run.resources.filter((r) => r.name.startsWith("cluster")).map((r) => r.inputs);
+    expect(clusterOf(ambient)).toEqual(clusterOf(sidecar));
+    expect(ambient.one("kubernetes:helm.sh/v3:Release", "istio-base").inputs).toEqual(
+      sidecar.one("kubernetes:helm.sh/v3:Release", "istio-base").inputs,
+    );
   });
 });
 

@@ -1,7 +1,7 @@
 import { IstioSettings } from "../../config/study";
 import { runMocked } from "../harness";
 
-const helm: IstioSettings = { version: "1.31.1", chartRepo: "https://blob.istio.io/istio-release/charts", installer: "helm" };
+const helm: IstioSettings = { version: "1.31.1", chartRepo: "https://blob.istio.io/istio-release/charts", installer: "helm", mesh: "sidecar" };
 
 function runIstio(settings: IstioSettings) {
   return runMocked(
@@ -60,7 +60,33 @@ describe("Istio with istioctl", () => {
     const install = run.one("command:local:Command", "-istioctl");
     expect(install.inputs.create).toBe("bash scripts/istioctl-install.sh");
     expect(install.inputs.delete).toBe('istioctl uninstall --context "$KUBE_CONTEXT" --purge --skip-confirmation >&2');
-    expect(install.inputs.environment).toEqual({ KUBE_CONTEXT: "istio-exit-study", ISTIO_VERSION: "1.31.1", ISTIO_PROFILE: "default" });
+    expect(install.inputs.environment).toEqual({
+      KUBE_CONTEXT: "istio-exit-study",
+      ISTIO_VERSION: "1.31.1",
+      ISTIO_PROFILE: "default",
+      ISTIO_PLATFORM: "minikube",
+    });
     expect(install.order).toBeGreaterThan(run.one("command:local:Command", "cluster-ready").order);
+  });
+});
+
+describe("Istio for ambient mode", () => {
+  test("adds the CNI node agent (minikube platform) and ztunnel after an ambient istiod, in that order", async () => {
+    const run = await runIstio({ ...helm, mesh: "ambient" });
+    const releases = run.all("kubernetes:helm.sh/v3:Release").sort((a, b) => a.order - b.order);
+    expect(releases.map((r) => [r.inputs.name, r.inputs.chart, r.inputs.values])).toEqual([
+      ["istio-base", "base", { defaultRevision: "default" }],
+      ["istiod", "istiod", { profile: "ambient" }],
+      ["istio-cni", "cni", { profile: "ambient", global: { platform: "minikube" } }],
+      ["ztunnel", "ztunnel", {}],
+    ]);
+  });
+
+  test("istioctl installs the ambient profile for the minikube platform", async () => {
+    const run = await runIstio({ ...helm, mesh: "ambient", installer: "istioctl" });
+    expect(run.one("command:local:Command", "-istioctl").inputs.environment).toMatchObject({
+      ISTIO_PROFILE: "ambient",
+      ISTIO_PLATFORM: "minikube",
+    });
   });
 });

@@ -29,6 +29,11 @@ describe("DemoSite", () => {
     });
   });
 
+  test("mesh=ambient enrolls the namespace with istio.io/dataplane-mode=ambient instead", async () => {
+    const run = await runDemoSite({ injection: false, mesh: "ambient" });
+    expect(run.one("kubernetes:core/v1:Namespace").inputs.metadata.labels).toEqual({ "istio.io/dataplane-mode": "ambient" });
+  });
+
   test("injection=false leaves no injection label", async () => {
     const run = await runDemoSite({ injection: false });
     expect(run.one("kubernetes:core/v1:Namespace").inputs.metadata.labels).toEqual({});

@@ -28,6 +28,7 @@ describe("readStudyConfig", () => {
       version: "1.31.1",
       chartRepo: "https://blob.istio.io/istio-release/charts",
       installer: "helm",
+      mesh: "sidecar",
     });
     expect(config.workload).toMatchObject({
       namespace: "demo-site",
@@ -59,7 +60,12 @@ describe("readStudyConfig", () => {
       sidecarMode: "native",
     });
     expect(config.cluster).toEqual({ profile: "lab-2", kubernetesVersion: "v1.34.0", driver: "kvm2", cpus: 6, memoryMiB: 12288 });
-    expect(config.istio).toEqual({ version: "1.30.2", chartRepo: "oci://ghcr.io/istio/release/charts", installer: "istioctl" });
+    expect(config.istio).toEqual({
+      version: "1.30.2",
+      chartRepo: "oci://ghcr.io/istio/release/charts",
+      installer: "istioctl",
+      mesh: "sidecar",
+    });
     expect(config.workload).toMatchObject({
       namespace: "shop",
       replicas: 5,
@@ -94,10 +100,25 @@ describe("readStudyConfig", () => {
     ["istioVersion", "latest", 'config istioVersion="latest" is invalid: expected a version such as 1.31.1'],
     ["driver", "docker --force", 'config driver="docker --force" is invalid: expected a minikube driver name'],
     ["istioChartRepo", "not a url", 'config istioChartRepo="not a url" is invalid: expected an https://, http:// or oci:// URL'],
+    ["mesh", "linkerd", 'config mesh="linkerd" is invalid: expected one of sidecar, ambient, none'],
+    ["proxyDrainSeconds", "-1", 'config proxyDrainSeconds="-1" is invalid: expected a whole number from 0 to 600'],
+    ["exitOnZeroActiveConnections", "yes", 'config exitOnZeroActiveConnections="yes" is invalid: expected true or false'],
     ["istioChartRepo", "file:///etc", 'config istioChartRepo="file:///etc" is invalid: expected an https://, http:// or oci:// URL'],
   ])("rejects %s=%j, naming the key, the value and what is allowed", (key, value, message) => {
     expect(() => read({ [key]: value })).toThrow(ConfigError);
     expect(() => read({ [key]: value })).toThrow(message);
+  });
+
+  test.each(["ambient", "none"])("rejects injection=true with mesh=%s: they exclude each other", (mesh) => {
+    expect(() => read({ injection: "true", mesh })).toThrow(
+      `config injection="true" is invalid: sidecar injection needs mesh=sidecar, and mesh is ${mesh}`,
+    );
+  });
+
+  test("reads the fix switches", () => {
+    const config = read({ mesh: "ambient", proxyDrainSeconds: "20", exitOnZeroActiveConnections: "true" });
+    expect(config.workload).toMatchObject({ mesh: "ambient", proxyDrainSeconds: 20, exitOnZeroActiveConnections: true });
+    expect(config.istio.mesh).toBe("ambient");
   });
 
   describe("manifest", () => {

@@ -4,6 +4,7 @@ import {
   injectionAnnotation,
   parseWorkloadManifest,
   PodShutdownSettings,
+  proxyConfigAnnotation,
   renderDeployment,
   renderService,
   terminationGracePeriodSeconds,
@@ -12,7 +13,15 @@ import {
 const demoSite = parseWorkloadManifest(
   fs.readFileSync(path.resolve(__dirname, "../../manifests/demo-site.yaml"), "utf8"),
 );
-const hook: PodShutdownSettings = { variant: "hook", preStopSeconds: 10, injection: true, sidecarMode: "classic" };
+const hook: PodShutdownSettings = {
+  variant: "hook",
+  preStopSeconds: 10,
+  injection: true,
+  sidecarMode: "classic",
+  mesh: "sidecar",
+  proxyDrainSeconds: 0,
+  exitOnZeroActiveConnections: false,
+};
 const nohook: PodShutdownSettings = { ...hook, variant: "nohook" };
 
 describe("renderDeployment", () => {
@@ -83,4 +92,37 @@ test("renderService places the Service in the namespace and keeps its type and p
   expect(service.metadata).toMatchObject({ name: "demo-site", namespace: "lab" });
   expect(service.spec.type).toBe("NodePort");
   expect(service.spec.ports[0]).toMatchObject({ port: 80, targetPort: "http" });
+});
+
+describe("the sidecar's drain switches (proxy.istio.io/config)", () => {
+  test("none set: no annotation, Istio's defaults as in the seed", () => {
+    expect(proxyConfigAnnotation(hook)).toBeUndefined();
+    expect(renderDeployment(demoSite, "lab", 3, hook).spec.template.metadata.annotations).not.toHaveProperty("proxy.istio.io/config");
+  });
+
+  test("proxyDrainSeconds sets terminationDrainDuration, and the grace period outlasts preStop and drain", () => {
+    const settings = { ...hook, proxyDrainSeconds: 40 };
+    const deployment = renderDeployment(demoSite, "lab", 3, settings);
+    expect(JSON.parse(deployment.spec.template.metadata.annotations["proxy.istio.io/config"])).toEqual({
+      terminationDrainDuration: "40s",
+    });
+    expect(deployment.spec.template.spec.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(10 + 40);
+  });
+
+  test("exitOnZeroActiveConnections waits at least the preStop sleep before exiting", () => {
+    const annotation = proxyConfigAnnotation({ ...hook, preStopSeconds: 25, exitOnZeroActiveConnections: true });
+    expect(JSON.parse(annotation!)).toEqual({
+      proxyMetadata: { EXIT_ON_ZERO_ACTIVE_CONNECTIONS: "true", MINIMUM_DRAIN_DURATION: "25s" },
+    });
+  });
+
+  test("exitOnZeroActiveConnections without a hook keeps Istio's 5 s minimum drain", () => {
+    const annotation = proxyConfigAnnotation({ ...hook, variant: "nohook", exitOnZeroActiveConnections: true });
+    expect(JSON.parse(annotation!).proxyMetadata.MINIMUM_DRAIN_DURATION).toBe("5s");
+  });
+
+  test("the pod template records the mesh, so that switching it rolls the pods", () => {
+    const ambient = renderDeployment(demoSite, "lab", 3, { ...hook, injection: false, mesh: "ambient" });
+    expect(ambient.spec.template.metadata.annotations["istio-exit-study/mesh"]).toBe("ambient");
+  });
 });

@@ -67,6 +67,11 @@ describe("summaryLine", () => {
       "injection=true variant=hook sidecar=classic: 99.98 % available, 29 of 127708 requests failed",
     );
   });
+  test("names the mesh when it is not the seed's sidecar mesh", () => {
+    expect(summaryLine({ injection: false, variant: "hook", mesh: "ambient" }, parseRolloutOutput(classicRolloutOutput))).toMatch(
+      /^mesh=ambient injection=false variant=hook sidecar=classic: /,
+    );
+  });
   test("a failed measurement says FAILED and why", () => {
     expect(summaryLine({ injection: false, variant: "nohook" }, parseRolloutOutput("study-status: failed rollout did not finish within 9s\nstudy-sidecar: none\n"))).toMatch(
       /^injection=false variant=nohook sidecar=none: FAILED, rollout did not finish within 9s/,
