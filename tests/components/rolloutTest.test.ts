@@ -1,6 +1,6 @@
 import { TestSettings } from "../../config/study";
 import { RolloutTarget } from "../../components/rolloutTest";
-import { classicRolloutOutput, runMocked } from "../harness";
+import { runMocked } from "../harness";
 
 const target: RolloutTarget = {
   kubeContext: "istio-exit-study",
@@ -53,7 +53,6 @@ describe("RolloutTest", () => {
   test("its measurement is the script's stdout, parsed", async () => {
     const run = await runTest();
     expect(run.outputs.measurement).toMatchObject({ status: "ok", sidecar: "classic", report: { availability: 99.98 } });
-    expect(classicRolloutOutput).toContain("99.98");
   });
 
   test("the trigger changes exactly when what is measured, how, or the run label changes", async () => {
