@@ -1,5 +1,6 @@
-// The Istio sidecar exit study: a minikube cluster, Istio, the demo site under one setting, and the
-// measured rolling restart, all from stack config. Read it top to bottom as the study itself.
+// The Istio sidecar exit study: a minikube cluster, Istio, the demo site under each setting, and the
+// measured rolling restarts, all from stack config. Read it top to bottom as the study itself.
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { MinikubeCluster } from "./components/cluster";
 import { Istio } from "./components/istio";
@@ -7,14 +8,18 @@ import { RolloutTest } from "./components/rolloutTest";
 import { Verdict } from "./components/verdict";
 import { DemoSite } from "./components/workload";
 import { readStudyConfig } from "./config/study";
-import { errorWindow } from "./lib/rolloutOutput";
-import { summaryLine } from "./lib/summary";
+import { caseResourceName } from "./lib/naming";
+import { writeReport } from "./lib/report";
+import { caseResult, caseSetting, summaryLine, summaryTable } from "./lib/results";
 
+// Config: every key read and checked before anything is created.
 const stackConfig = new pulumi.Config();
 const config = readStudyConfig((key) => stackConfig.get(key), __dirname);
 
+// Cluster.
 const cluster = new MinikubeCluster("cluster", { settings: config.cluster });
 
+// Mesh: one Istio for every case, or none when no case uses it.
 const istio =
   config.istio.mesh === "none"
     ? undefined
@@ -26,56 +31,72 @@ const istio =
       });
 const meshReady = istio ? [istio.ready] : [];
 
-const demoSite = new DemoSite("demo-site", {
-  settings: config.workload,
-  provider: cluster.provider,
-  meshReady,
-});
+// Workload: each case in a namespace of its own.
+const sites = config.cases.map(
+  (studyCase) =>
+    new DemoSite(caseResourceName("demo-site", studyCase.name), {
+      settings: studyCase,
+      provider: cluster.provider,
+      meshReady,
+    }),
+);
 
-const { injection, variant, preStopSeconds, sidecarMode, replicas, mesh, proxyDrainSeconds, exitOnZeroActiveConnections } =
-  config.workload;
-const test = new RolloutTest("rollout", {
-  target: {
-    kubeContext: cluster.kubeContext,
-    profile: config.cluster.profile,
-    namespace: config.workload.namespace,
-    deployment: config.workload.manifest.deployment.metadata.name,
-    service: config.workload.manifest.service.metadata.name,
-    podSelector: demoSite.podSelector,
-  },
-  settings: config.test,
-  measured: {
-    injection,
-    variant,
-    preStopSeconds,
-    sidecarMode,
-    replicas,
-    mesh,
-    proxyDrainSeconds,
-    exitOnZeroActiveConnections,
-    workload: demoSite.fingerprint,
-  },
-  after: [...meshReady, ...demoSite.ready],
+// Test: the rolling restarts run one after another, in the order of the cases, never two at once.
+let previousTest: pulumi.Resource[] = [];
+const caseResults = config.cases.map((studyCase, index) => {
+  const site = sites[index];
+  const measurements = [];
+  for (let repeat = 1; repeat <= config.test.repeats; repeat++) {
+    const test: RolloutTest = new RolloutTest(caseResourceName("rollout", studyCase.name, repeat), {
+      target: {
+        kubeContext: cluster.kubeContext,
+        profile: config.cluster.profile,
+        namespace: studyCase.namespace,
+        deployment: studyCase.manifest.deployment.metadata.name,
+        service: studyCase.manifest.service.metadata.name,
+        podSelector: site.podSelector,
+      },
+      settings: config.test,
+      measured: { ...caseSetting(studyCase), replicas: studyCase.replicas, workload: site.fingerprint, repeat },
+      after: [...meshReady, ...site.ready, ...previousTest],
+    });
+    previousTest = [test.done];
+    measurements.push(test.measurement);
+  }
+  return pulumi.all(measurements).apply((ms) => caseResult(studyCase, ms));
 });
+const results = pulumi.all(caseResults);
 
-const measurement = test.measurement;
+// A failed case fails the update, after every case has had its turn.
 new Verdict("verdict", {
-  failures: measurement.apply((m) => (m.status === "failed" ? [`${m.reason}`] : [])),
-  after: [test.done],
+  failures: results.apply((rs) => rs.filter((r) => r.status === "failed").map((r) => `${r.case || "study"}: ${r.reason}`)),
+  after: previousTest,
 });
 
+// Outputs.
 export const kubeContext = cluster.kubeContext;
-export const namespace = demoSite.namespace;
-export { injection, variant, sidecarMode, mesh };
 export const istioVersion = istio?.version ?? "none";
+export { results };
+export const summary = results.apply((rs) => (config.matrix ? summaryTable(rs) : summaryLine(rs[0])));
+// Written where pulumi runs (the project folder), never during a preview, which measures nothing.
+export const report = results.apply((rs) =>
+  pulumi.runtime.isDryRun() ? undefined : writeReport(path.resolve("reports"), pulumi.getStack(), rs, config.test),
+);
 
-// siege's own figures, present only when siege printed a complete report.
-export const availability = measurement.apply((m) => m.report?.availability);
-export const transactions = measurement.apply((m) => m.report?.transactions);
-export const failedTransactions = measurement.apply((m) => m.report?.failedTransactions);
-export const elapsedSeconds = measurement.apply((m) => m.report?.elapsedSeconds);
-export const errors = measurement.apply((m) => m.errors);
-export const sidecar = measurement.apply((m) => m.sidecar);
-export const rolloutSeconds = measurement.apply((m) => m.rolloutSeconds);
-export const errorWindowSeconds = measurement.apply(errorWindow);
-export const summary = measurement.apply((m) => summaryLine(config.workload, m));
+// The single case's figures at the top level, as the seed printed them.
+const single = config.matrix ? undefined : results.apply((rs) => rs[0]);
+export const namespace = config.matrix ? undefined : config.cases[0].namespace;
+export const injection = config.matrix ? undefined : config.cases[0].injection;
+export const variant = config.matrix ? undefined : config.cases[0].variant;
+export const sidecarMode = config.matrix ? undefined : config.cases[0].sidecarMode;
+export const mesh = config.matrix ? undefined : config.cases[0].mesh;
+export const availability = single?.apply((r) => r.availability);
+export const transactions = single?.apply((r) => r.transactions);
+export const failedTransactions = single?.apply((r) => r.failedTransactions);
+export const elapsedSeconds = single?.apply((r) => r.elapsedSeconds);
+export const errors = single?.apply((r) => r.errors);
+export const sidecar = single?.apply((r) => r.sidecar);
+export const rolloutSeconds = single?.apply((r) => r.rolloutSeconds);
+export const errorWindowSeconds = single?.apply((r) =>
+  r.firstErrorSeconds === undefined ? undefined : { firstErrorSeconds: r.firstErrorSeconds, lastErrorSeconds: r.lastErrorSeconds },
+);

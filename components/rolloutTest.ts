@@ -42,9 +42,13 @@ export function rolloutTestEnvironment(target: RolloutTarget, settings: TestSett
   };
 }
 
-/** The key that re-runs the test when it changes: what is measured, how, and the user's `run` label. */
+/**
+ * The key that re-runs the test when it changes: what is measured, how, and the user's `run` label.
+ * The number of repeats is not in it: more repeats add tests, they do not redo the first ones.
+ */
 export function rolloutTestTrigger(measured: RolloutTestArgs["measured"], settings: TestSettings): string {
-  const sorted = Object.fromEntries(Object.entries({ ...measured, ...settings }).sort(([a], [b]) => a.localeCompare(b)));
+  const { repeats: _repeats, ...how } = settings;
+  const sorted = Object.fromEntries(Object.entries({ ...measured, ...how }).sort(([a], [b]) => a.localeCompare(b)));
   return JSON.stringify(sorted);
 }
 

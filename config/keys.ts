@@ -121,6 +121,16 @@ export const configKeys = {
     default: 300,
     description: "How long the test waits for the rollout (kubectl rollout status --timeout) before it fails.",
   },
+  cases: {
+    type: "string",
+    default: "",
+    description: "Measure several settings in one run: standard, standard case names separated by commas, or a YAML list of cases (README). Empty: the single case of the keys above.",
+  },
+  repeats: {
+    type: "integer",
+    default: 1,
+    description: "How many times each case's test runs; results give the mean, min and max availability.",
+  },
   run: {
     type: "string",
     default: "",

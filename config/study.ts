@@ -1,5 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
+import { parse as parseYaml } from "yaml";
 import { parseWorkloadManifest, WorkloadManifest } from "../lib/manifest";
 import { ConfigKey, configKeys } from "./keys";
 
@@ -43,13 +44,24 @@ export interface TestSettings {
   warmupSeconds: number;
   settleSeconds: number;
   rolloutTimeoutSeconds: number;
+  /** How many times each case's test runs. */
+  repeats: number;
   run: string;
+}
+
+/** One setting under study, with a namespace and workload of its own. */
+export interface StudyCase extends WorkloadSettings {
+  /** "" for the single case of the stack's own keys. */
+  name: string;
 }
 
 export interface StudyConfig {
   cluster: ClusterSettings;
   istio: IstioSettings;
-  workload: WorkloadSettings;
+  /** The one case of the stack's keys, or the list of `cases`, in the order the tests run. */
+  cases: StudyCase[];
+  /** Whether `cases` was set: results are then a table of cases. */
+  matrix: boolean;
   test: TestSettings;
 }
 
@@ -57,6 +69,7 @@ export interface StudyConfig {
 export type ConfigSource = (key: string) => string | undefined;
 
 export class ConfigError extends Error {
+  /** `key` may be a path into a structured key, e.g. `cases[drain].proxyDrainSeconds`. */
   constructor(key: string, value: string, allowed: string) {
     super(`config ${key}=${JSON.stringify(value)} is invalid: ${allowed}`);
     this.name = "ConfigError";
@@ -70,37 +83,43 @@ const istioVersion = /^1\.\d+\.\d+$/;
 const driverName = /^[a-z0-9]*$/;
 
 class Reader {
-  constructor(private readonly source: ConfigSource) {}
+  /** `where` names the case whose values this reads, e.g. `cases[drain].`. */
+  constructor(
+    private readonly source: ConfigSource,
+    private readonly where = "",
+  ) {}
 
   private raw(key: ConfigKey): string {
     const value = this.source(key);
     return value === undefined ? String(configKeys[key].default) : value;
   }
 
+  fail(key: ConfigKey, value: string, allowed: string): never {
+    throw new ConfigError(`${this.where}${key}`, value, allowed);
+  }
+
   string(key: ConfigKey, pattern: RegExp, allowed: string): string {
     const value = this.raw(key);
-    if (!pattern.test(value)) throw new ConfigError(key, value, allowed);
+    if (!pattern.test(value)) this.fail(key, value, allowed);
     return value;
   }
 
   oneOf<T extends string>(key: ConfigKey, choices: readonly T[]): T {
     const value = this.raw(key);
-    if (!(choices as readonly string[]).includes(value)) {
-      throw new ConfigError(key, value, `expected one of ${choices.join(", ")}`);
-    }
+    if (!(choices as readonly string[]).includes(value)) this.fail(key, value, `expected one of ${choices.join(", ")}`);
     return value as T;
   }
 
   boolean(key: ConfigKey): boolean {
     const value = this.raw(key);
-    if (value !== "true" && value !== "false") throw new ConfigError(key, value, "expected true or false");
+    if (value !== "true" && value !== "false") this.fail(key, value, "expected true or false");
     return value === "true";
   }
 
   integer(key: ConfigKey, min: number, max: number): number {
     const value = this.raw(key);
     if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
-      throw new ConfigError(key, value, `expected a whole number from ${min} to ${max}`);
+      this.fail(key, value, `expected a whole number from ${min} to ${max}`);
     }
     return Number(value);
   }
@@ -114,7 +133,7 @@ class Reader {
       parsed = undefined;
     }
     if (!parsed || !["https:", "http:", "oci:"].includes(parsed.protocol)) {
-      throw new ConfigError(key, value, "expected an https://, http:// or oci:// URL");
+      this.fail(key, value, "expected an https://, http:// or oci:// URL");
     }
     return value;
   }
@@ -125,17 +144,100 @@ class Reader {
     try {
       text = fs.readFileSync(path.resolve(baseDir, value), "utf8");
     } catch (error) {
-      throw new ConfigError(key, value, `expected a readable file (${(error as Error).message})`);
+      this.fail(key, value, `expected a readable file (${(error as Error).message})`);
     }
     try {
       return parseWorkloadManifest(text);
     } catch (error) {
-      throw new ConfigError(key, value, (error as Error).message);
+      this.fail(key, value, (error as Error).message);
     }
   }
 }
 
 const reservedNamespaces = ["default", "kube-system", "kube-public", "kube-node-lease", "istio-system"];
+const dnsLabelRule = "expected a DNS label: lower case letters, digits and '-', at most 63 characters";
+
+/** The keys a case of `cases` may set; every other key is the stack's, shared by all cases. */
+export const caseKeys = [
+  "injection",
+  "variant",
+  "preStopSeconds",
+  "sidecarMode",
+  "mesh",
+  "proxyDrainSeconds",
+  "exitOnZeroActiveConnections",
+] as const;
+export type CaseKey = (typeof caseKeys)[number];
+export type CaseValues = Partial<Record<CaseKey, string | number | boolean>>;
+
+/**
+ * The built-in list: the seed's four runs (no mesh, then the classic sidecar, each without and with
+ * the hook) and each known fix on top of the hook.
+ */
+export function standardCases(preStopSeconds: number): { name: string; values: CaseValues }[] {
+  const sidecar = { mesh: "sidecar", injection: true, sidecarMode: "classic" } as const;
+  return [
+    { name: "nomesh-nohook", values: { mesh: "none", injection: false, variant: "nohook" } },
+    { name: "nomesh-hook", values: { mesh: "none", injection: false, variant: "hook" } },
+    { name: "sidecar-nohook", values: { ...sidecar, variant: "nohook" } },
+    { name: "sidecar-hook", values: { ...sidecar, variant: "hook" } },
+    { name: "drain-hook", values: { ...sidecar, variant: "hook", proxyDrainSeconds: preStopSeconds + 5 } },
+    { name: "exit-on-zero-hook", values: { ...sidecar, variant: "hook", exitOnZeroActiveConnections: true } },
+    { name: "native-hook", values: { ...sidecar, variant: "hook", sidecarMode: "native" } },
+    { name: "ambient-hook", values: { mesh: "ambient", injection: false, variant: "hook" } },
+  ];
+}
+
+function readCaseSettings(read: Reader): Pick<WorkloadSettings, CaseKey> {
+  const mesh = read.oneOf("mesh", ["sidecar", "ambient", "none"] as const);
+  const injection = read.boolean("injection");
+  if (injection && mesh !== "sidecar") {
+    read.fail("injection", "true", `sidecar injection needs mesh=sidecar, and mesh is ${mesh}: set injection=false or mesh=sidecar`);
+  }
+  return {
+    injection,
+    variant: read.oneOf("variant", ["hook", "nohook"] as const),
+    preStopSeconds: read.integer("preStopSeconds", 1, 600),
+    sidecarMode: read.oneOf("sidecarMode", ["classic", "native"] as const),
+    mesh,
+    proxyDrainSeconds: read.integer("proxyDrainSeconds", 0, 600),
+    exitOnZeroActiveConnections: read.boolean("exitOnZeroActiveConnections"),
+  };
+}
+
+/** `cases`: `standard`, standard case names separated by commas, or a YAML/JSON list of them and of cases. */
+function readCaseList(value: string, preStopSeconds: number): { name: string; values: CaseValues }[] {
+  const standard = standardCases(preStopSeconds);
+  const allowed =
+    `expected standard, names of standard cases (${standard.map((c) => c.name).join(", ")}), ` +
+    `or a list whose entries are such names or cases {name, ${caseKeys.join(", ")}}`;
+  let parsed: unknown;
+  try {
+    parsed = parseYaml(value);
+  } catch {
+    throw new ConfigError("cases", value, allowed);
+  }
+  const entries = typeof parsed === "string" ? parsed.split(",").map((name) => name.trim()) : parsed;
+  if (!Array.isArray(entries) || entries.length === 0) throw new ConfigError("cases", value, allowed);
+  return entries.flatMap((entry) => {
+    if (entry === "standard") return standard;
+    if (typeof entry === "string") {
+      const found = standard.find((c) => c.name === entry);
+      if (!found) throw new ConfigError("cases", value, `unknown case name ${JSON.stringify(entry)}: ${allowed}`);
+      return [found];
+    }
+    if (typeof entry !== "object" || entry === null || Array.isArray(entry) || typeof entry.name !== "string") {
+      throw new ConfigError("cases", value, `every case needs a name: ${allowed}`);
+    }
+    const { name, ...values } = entry as Record<string, unknown>;
+    for (const [key, keyValue] of Object.entries(values)) {
+      if (!(caseKeys as readonly string[]).includes(key)) {
+        throw new ConfigError(`cases[${name}].${key}`, String(keyValue), `a case may set only ${caseKeys.join(", ")}`);
+      }
+    }
+    return [{ name: name as string, values: values as CaseValues }];
+  });
+}
 
 /**
  * Reads and validates every config key, so that a bad value stops the program before any
@@ -143,21 +245,32 @@ const reservedNamespaces = ["default", "kube-system", "kube-public", "kube-node-
  */
 export function readStudyConfig(source: ConfigSource, baseDir: string): StudyConfig {
   const read = new Reader(source);
-  const mesh = read.oneOf("mesh", ["sidecar", "ambient", "none"] as const);
-  const injection = read.boolean("injection");
-  if (injection && mesh !== "sidecar") {
-    throw new ConfigError("injection", "true", `sidecar injection needs mesh=sidecar, and mesh is ${mesh}: set injection=false or mesh=sidecar`);
-  }
-  const dnsLabelRule = "expected a DNS label: lower case letters, digits and '-', at most 63 characters";
-
   const namespace = read.string("namespace", dnsLabel, dnsLabelRule);
   if (reservedNamespaces.includes(namespace)) {
-    throw new ConfigError(
-      "namespace",
-      namespace,
-      `expected a namespace of the study's own, not one of ${reservedNamespaces.join(", ")}`,
-    );
+    read.fail("namespace", namespace, `expected a namespace of the study's own, not one of ${reservedNamespaces.join(", ")}`);
   }
+  const workload = {
+    manifest: read.manifest("manifest", baseDir),
+    replicas: read.integer("replicas", 1, 50),
+  };
+  const stackCase = readCaseSettings(read);
+
+  const casesValue = source("cases");
+  const matrix = casesValue !== undefined && casesValue !== "";
+  const cases: StudyCase[] = matrix
+    ? readCaseList(casesValue, stackCase.preStopSeconds).map(({ name, values }) => {
+        const where = `cases[${name}].`;
+        if (!dnsLabel.test(name)) throw new ConfigError(`${where}name`, name, dnsLabelRule);
+        const caseNamespace = `${namespace}-${name}`;
+        if (caseNamespace.length > 63) {
+          throw new ConfigError(`${where}name`, name, `namespace ${caseNamespace} would be longer than 63 characters`);
+        }
+        const caseSource: ConfigSource = (key) => (key in values ? String(values[key as CaseKey]) : source(key));
+        return { name, namespace: caseNamespace, ...workload, ...readCaseSettings(new Reader(caseSource, where)) };
+      })
+    : [{ name: "", namespace, ...workload, ...stackCase }];
+  const duplicate = cases.find((c, i) => cases.findIndex((d) => d.name === c.name) !== i);
+  if (duplicate) throw new ConfigError("cases", casesValue ?? "", `case ${duplicate.name} is listed twice`);
 
   return {
     cluster: {
@@ -171,26 +284,23 @@ export function readStudyConfig(source: ConfigSource, baseDir: string): StudyCon
       version: read.string("istioVersion", istioVersion, "expected a version such as 1.31.1"),
       chartRepo: read.url("istioChartRepo"),
       installer: read.oneOf("istioInstaller", ["helm", "istioctl"] as const),
-      mesh,
+      mesh: meshToInstall(cases),
     },
-    workload: {
-      namespace,
-      manifest: read.manifest("manifest", baseDir),
-      replicas: read.integer("replicas", 1, 50),
-      injection,
-      variant: read.oneOf("variant", ["hook", "nohook"] as const),
-      preStopSeconds: read.integer("preStopSeconds", 1, 600),
-      sidecarMode: read.oneOf("sidecarMode", ["classic", "native"] as const),
-      mesh,
-      proxyDrainSeconds: read.integer("proxyDrainSeconds", 0, 600),
-      exitOnZeroActiveConnections: read.boolean("exitOnZeroActiveConnections"),
-    },
+    cases,
+    matrix,
     test: {
       concurrency: read.integer("concurrency", 1, 500),
       warmupSeconds: read.integer("warmupSeconds", 0, 300),
       settleSeconds: read.integer("settleSeconds", 0, 600),
       rolloutTimeoutSeconds: read.integer("rolloutTimeoutSeconds", 10, 3600),
+      repeats: read.integer("repeats", 1, 20),
       run: read.string("run", /^.{0,100}$/, "expected a label of at most 100 characters"),
     },
   };
+}
+
+/** One Istio serves every case: ambient's control plane also injects sidecars. */
+function meshToInstall(cases: StudyCase[]): Mesh {
+  if (cases.some((c) => c.mesh === "ambient")) return "ambient";
+  return cases.some((c) => c.mesh === "sidecar") ? "sidecar" : "none";
 }

@@ -1,5 +1,6 @@
 // Runs the Pulumi program (or a part of it) under Pulumi's mocks and records what it registers.
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import type * as pulumiType from "@pulumi/pulumi";
 
@@ -19,6 +20,8 @@ export interface Registered {
 }
 
 export interface MockRun {
+  /** The folder the program ran in, where it writes its report. */
+  folder: string;
   resources: Registered[];
   outputs: Record<string, unknown>;
   /** The one resource of a type whose name ends with `suffix`; fails the test otherwise. */
@@ -31,6 +34,8 @@ export interface MockOptions {
   state?: (resource: { type: string; name: string; inputs: Record<string, any> }) => Record<string, any> | undefined;
   /** Types whose registration the mock delays, so that a missing dependency shows in the order. */
   slowTypes?: string[];
+  /** A delay per resource, for finer orderings (e.g. earlier tests slower than later ones). */
+  delayMs?: (resource: { type: string; name: string }) => number;
 }
 
 export const fakeKubeconfig = "apiVersion: v1\nkind: Config\ncurrent-context: istio-exit-study\n";
@@ -71,6 +76,10 @@ export async function runMocked(
 ): Promise<MockRun> {
   const resources: Registered[] = [];
   let outputs: Record<string, unknown> = {};
+  // The program writes its report under the working folder: a throwaway one keeps the project clean.
+  const workingFolder = process.cwd();
+  const runFolder = fs.mkdtempSync(path.join(os.tmpdir(), "study-run-"));
+  process.chdir(runFolder);
   let pulumi!: typeof pulumiType;
   let thrown: unknown;
   jest.isolateModules(() => {
@@ -78,7 +87,8 @@ export async function runMocked(
     pulumi.runtime.setMocks(
       {
         newResource: async (args) => {
-          if (options.slowTypes?.includes(args.type)) await new Promise((r) => setTimeout(r, 30));
+          const delay = options.slowTypes?.includes(args.type) ? 30 : (options.delayMs?.({ type: args.type, name: args.name }) ?? 0);
+          if (delay > 0) await new Promise((r) => setTimeout(r, delay));
           resources.push({
             type: args.type,
             name: args.name,
@@ -104,15 +114,21 @@ export async function runMocked(
       thrown = error;
     }
   });
-  if (thrown) throw thrown;
-  const resolved = await settle(outputs, pulumi);
-  // Resources that no output depends on may still be on their way: wait until registration is quiet.
-  for (let seen = -1; seen !== resources.length; ) {
-    seen = resources.length;
-    await new Promise((r) => setTimeout(r, 100));
+  let resolved: Record<string, unknown>;
+  try {
+    if (thrown) throw thrown;
+    resolved = await settle(outputs, pulumi);
+    // Resources that no output depends on may still be on their way: wait until registration is quiet.
+    for (let seen = -1; seen !== resources.length; ) {
+      seen = resources.length;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } finally {
+    process.chdir(workingFolder);
   }
   const all = (type: string) => resources.filter((r) => r.type === type);
   return {
+    folder: runFolder,
     resources,
     outputs: resolved,
     all,

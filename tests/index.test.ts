@@ -1,3 +1,5 @@
+import * as fs from "fs";
+import * as path from "path";
 import { json407, seedNoHook, text41x } from "./fixtures/siegeReports";
 import { MockRun, runStudy } from "./harness";
 
@@ -163,5 +165,128 @@ describe("the study's outputs", () => {
     expect(test.order).toBeGreaterThan(run.one("kubernetes:apps/v1:Deployment").order);
     expect(test.order).toBeGreaterThan(run.one("kubernetes:helm.sh/v3:Release", "istiod").order);
     expect(test.inputs.environment).toMatchObject({ NAMESPACE: "demo-site", DEPLOYMENT: "demo-site", POD_SELECTOR: "app=demo-site" });
+  });
+});
+
+describe("the whole study in one run (cases)", () => {
+  const standardNames = [
+    "nomesh-nohook",
+    "nomesh-hook",
+    "sidecar-nohook",
+    "sidecar-hook",
+    "drain-hook",
+    "exit-on-zero-hook",
+    "native-hook",
+    "ambient-hook",
+  ];
+  // Earlier tests register more slowly: only the chain keeps them in the order of the cases.
+  const earlierIsSlower = {
+    delayMs: (r: { name: string }) => {
+      const index = standardNames.findIndex((name) => r.name.startsWith(`rollout-${name}`));
+      return index < 0 ? 0 : (standardNames.length - index) * 15;
+    },
+  };
+  const siegeOf = (run: MockRun, name: string) => run.one("command:local:Command", `rollout-${name}-siege`);
+
+  test("cases=standard registers one namespace, workload and test per case, one Istio for all", async () => {
+    const run = await runStudy({ cases: "standard" });
+    expect(run.all("kubernetes:core/v1:Namespace").map((r) => r.inputs.metadata.name).sort()).toEqual(
+      ["istio-system", ...standardNames.map((n) => `demo-site-${n}`)].sort(),
+    );
+    expect(run.all("kubernetes:apps/v1:Deployment")).toHaveLength(8);
+    expect(run.all("kubernetes:core/v1:Service")).toHaveLength(8);
+    expect(run.all("command:local:Command").filter((c) => c.name.endsWith("-siege")).map((c) => c.name)).toHaveLength(8);
+    expect(run.all("kubernetes:helm.sh/v3:Release").map((r) => r.inputs.name).sort()).toEqual(["istio-base", "istio-cni", "istiod", "ztunnel"]);
+    const labels = (name: string) => run.one("kubernetes:core/v1:Namespace", `demo-site-${name}-namespace`).inputs.metadata.labels;
+    expect(labels("nomesh-hook")).toEqual({});
+    expect(labels("sidecar-hook")).toEqual({ "istio-injection": "enabled" });
+    expect(labels("ambient-hook")).toEqual({ "istio.io/dataplane-mode": "ambient" });
+    const pods = (name: string) => run.one("kubernetes:apps/v1:Deployment", `demo-site-${name}-deployment`).inputs.spec.template;
+    expect(pods("drain-hook").metadata.annotations["proxy.istio.io/config"]).toBe('{"terminationDrainDuration":"15s"}');
+    expect(pods("native-hook").metadata.annotations["sidecar.istio.io/nativeSidecar"]).toBe("true");
+    expect(siegeOf(run, "native-hook").inputs.environment).toMatchObject({ NAMESPACE: "demo-site-native-hook" });
+  });
+
+  test("the tests are chained: each waits for the one before, in the order of the cases", async () => {
+    const run = await runStudy({ cases: "standard" }, earlierIsSlower);
+    const order = standardNames.map((name) => siegeOf(run, name).order);
+    expect(order).toEqual([...order].sort((a, b) => a - b));
+    expect(run.one("command:local:Command", "verdict-check").order).toBeGreaterThan(Math.max(...order));
+  });
+
+  test("repeats runs each case's test again, chained too, the repeat in its trigger", async () => {
+    const run = await runStudy({ cases: "sidecar-hook,native-hook", repeats: "2" });
+    const tests = run.all("command:local:Command").filter((c) => c.name.endsWith("-siege"));
+    expect(tests.sort((a, b) => a.order - b.order).map((c) => c.name)).toEqual([
+      "rollout-sidecar-hook-siege",
+      "rollout-sidecar-hook-2-siege",
+      "rollout-native-hook-siege",
+      "rollout-native-hook-2-siege",
+    ]);
+    expect(JSON.parse(tests[1].inputs.triggers[0]).repeat).toBe(2);
+    expect((run.outputs.results as any[]).map((r) => [r.case, r.runs])).toEqual([
+      ["sidecar-hook", 2],
+      ["native-hook", 2],
+    ]);
+  });
+
+  test("mocked siege reports become the results and a summary table with one row per case", async () => {
+    const reports: Record<string, string> = { "sidecar-hook": seedNoHook, "native-hook": json407, "ambient-hook": text41x };
+    const run = await runStudy(
+      { cases: "sidecar-hook,native-hook,ambient-hook" },
+      {
+        state: (r) => {
+          const name = Object.keys(reports).find((n) => r.name === `rollout-${n}-siege`);
+          return name ? { stdout: `study-status: ok\nstudy-sidecar: classic\nstudy-rollout-seconds: 20\n${reports[name]}` } : undefined;
+        },
+      },
+    );
+    const results = run.outputs.results as any[];
+    expect(results.map((r) => [r.case, r.status, r.availability, r.transactions, r.failedTransactions])).toEqual([
+      ["sidecar-hook", "ok", 99.98, 127679, 26],
+      ["native-hook", "ok", 100, 3769, 0],
+      ["ambient-hook", "ok", 97.49, 5120, 132],
+    ]);
+    const rows = (run.outputs.summary as string).split("\n").slice(2);
+    expect(rows).toHaveLength(3);
+    expect(rows[0]).toMatch(/^\| sidecar-hook \| classic sidecar, preStop 10s \| classic \| 99.98 % \| 26 \/ 127705 \|/);
+    expect(rows[2]).toMatch(/^\| ambient-hook \| ambient, preStop 10s \| classic \| 97.49 % \|/);
+    expect(run.outputs.availability).toBeUndefined();
+    expect(run.outputs.namespace).toBeUndefined();
+  });
+
+  test("a failed case shows as failed with its reason, the others keep their figures, and the update fails", async () => {
+    const run = await runStudy(
+      { cases: "sidecar-hook,native-hook,ambient-hook" },
+      {
+        state: (r) =>
+          r.name === "rollout-native-hook-siege"
+            ? { stdout: "study-status: failed rollout did not finish within 300s\nstudy-sidecar: native\n" }
+            : undefined,
+      },
+    );
+    const results = run.outputs.results as any[];
+    expect(results.map((r) => r.status)).toEqual(["ok", "failed", "ok"]);
+    expect(results[1].reason).toMatch(/^run 1: rollout did not finish within 300s/);
+    expect(results[0].availability).toBe(99.98);
+    expect(run.outputs.summary).toMatch(/\| native-hook \| native sidecar, preStop 10s \| native \| FAILED: run 1: rollout did not finish/);
+    expect(run.one("command:local:Command", "verdict-check").inputs.environment.STUDY_FAILURES).toMatch(
+      /^native-hook: run 1: rollout did not finish within 300s/,
+    );
+  });
+
+  test("each run writes a report with the table and both charts", async () => {
+    const run = await runStudy({ cases: "sidecar-hook,native-hook" });
+    const folder = run.outputs.report as string;
+    expect(folder.startsWith(path.join(run.folder, "reports", "dev"))).toBe(true);
+    expect(fs.readdirSync(folder).sort()).toEqual(["availability.svg", "errors.svg", "report.md"]);
+    expect(fs.readFileSync(path.join(folder, "report.md"), "utf8")).toContain("| native-hook | native sidecar, preStop 10s |");
+  });
+
+  test("a single case writes its report too, and keeps the seed's outputs", async () => {
+    const run = await runStudy({ injection: "true" });
+    expect(fs.existsSync(path.join(run.outputs.report as string, "report.md"))).toBe(true);
+    expect((run.outputs.results as any[]).map((r) => r.case)).toEqual([""]);
+    expect(run.outputs.availability).toBe(99.98);
   });
 });

@@ -10,7 +10,7 @@ const target: RolloutTarget = {
   service: "demo-site",
   podSelector: "app=demo-site",
 };
-const settings: TestSettings = { concurrency: 25, warmupSeconds: 5, settleSeconds: 10, rolloutTimeoutSeconds: 300, run: "" };
+const settings: TestSettings = { concurrency: 25, warmupSeconds: 5, settleSeconds: 10, rolloutTimeoutSeconds: 300, repeats: 1, run: "" };
 const measured = { injection: true, variant: "hook", sidecarMode: "classic", replicas: 3, workload: "abc" };
 
 function runTest(overrides: { settings?: Partial<TestSettings>; measured?: Record<string, string | number | boolean> } = {}) {

@@ -30,7 +30,7 @@ describe("readStudyConfig", () => {
       installer: "helm",
       mesh: "sidecar",
     });
-    expect(config.workload).toMatchObject({
+    expect(config.cases[0]).toMatchObject({
       namespace: "demo-site",
       replicas: 3,
       injection: false,
@@ -38,8 +38,8 @@ describe("readStudyConfig", () => {
       preStopSeconds: 10,
       sidecarMode: "classic",
     });
-    expect(config.workload.manifest.deployment.metadata.name).toBe("demo-site");
-    expect(config.workload.manifest.service.spec.type).toBe("NodePort");
+    expect(config.cases[0].manifest.deployment.metadata.name).toBe("demo-site");
+    expect(config.cases[0].manifest.service.spec.type).toBe("NodePort");
   });
 
   test("takes every value the user sets", () => {
@@ -66,7 +66,7 @@ describe("readStudyConfig", () => {
       installer: "istioctl",
       mesh: "sidecar",
     });
-    expect(config.workload).toMatchObject({
+    expect(config.cases[0]).toMatchObject({
       namespace: "shop",
       replicas: 5,
       injection: true,
@@ -117,7 +117,7 @@ describe("readStudyConfig", () => {
 
   test("reads the fix switches", () => {
     const config = read({ mesh: "ambient", proxyDrainSeconds: "20", exitOnZeroActiveConnections: "true" });
-    expect(config.workload).toMatchObject({ mesh: "ambient", proxyDrainSeconds: 20, exitOnZeroActiveConnections: true });
+    expect(config.cases[0]).toMatchObject({ mesh: "ambient", proxyDrainSeconds: 20, exitOnZeroActiveConnections: true });
     expect(config.istio.mesh).toBe("ambient");
   });
 
@@ -140,12 +140,12 @@ spec: {selector: {app: shop}, ports: [{port: 80}]}
     test("reads the user's own Deployment and Service", () => {
       const file = writeTemp("shop.yaml", `${deployment}---\n${service}`);
       const config = read({ manifest: file });
-      expect(config.workload.manifest.deployment.metadata.name).toBe("shop");
-      expect(config.workload.manifest.service.metadata.name).toBe("shop");
+      expect(config.cases[0].manifest.deployment.metadata.name).toBe("shop");
+      expect(config.cases[0].manifest.service.metadata.name).toBe("shop");
     });
 
     test("resolves a relative path from the project", () => {
-      expect(read({ manifest: "manifests/demo-site.yaml" }).workload.manifest.deployment.metadata.name).toBe("demo-site");
+      expect(read({ manifest: "manifests/demo-site.yaml" }).cases[0].manifest.deployment.metadata.name).toBe("demo-site");
     });
 
     test.each([
@@ -179,5 +179,91 @@ spec: {selector: {app: shop}, ports: [{port: 80}]}
       expect(() => read({ manifest })).toThrow(`config manifest=${JSON.stringify(manifest)} is invalid: `);
       expect(() => read({ manifest })).toThrow(message);
     });
+  });
+});
+
+describe("cases", () => {
+  test("unset: one case of the stack's keys, in the stack's namespace", () => {
+    const config = read({ injection: "true" });
+    expect(config.matrix).toBe(false);
+    expect(config.cases).toHaveLength(1);
+    expect(config.cases[0]).toMatchObject({ name: "", namespace: "demo-site", injection: true });
+  });
+
+  test("standard: the seed's four runs and each fix with the hook, each in its own namespace", () => {
+    const config = read({ cases: "standard" });
+    expect(config.matrix).toBe(true);
+    expect(config.cases.map((c) => [c.name, c.namespace, c.mesh, c.injection, c.variant, c.sidecarMode])).toEqual([
+      ["nomesh-nohook", "demo-site-nomesh-nohook", "none", false, "nohook", "classic"],
+      ["nomesh-hook", "demo-site-nomesh-hook", "none", false, "hook", "classic"],
+      ["sidecar-nohook", "demo-site-sidecar-nohook", "sidecar", true, "nohook", "classic"],
+      ["sidecar-hook", "demo-site-sidecar-hook", "sidecar", true, "hook", "classic"],
+      ["drain-hook", "demo-site-drain-hook", "sidecar", true, "hook", "classic"],
+      ["exit-on-zero-hook", "demo-site-exit-on-zero-hook", "sidecar", true, "hook", "classic"],
+      ["native-hook", "demo-site-native-hook", "sidecar", true, "hook", "native"],
+      ["ambient-hook", "demo-site-ambient-hook", "ambient", false, "hook", "classic"],
+    ]);
+    const byName = Object.fromEntries(config.cases.map((c) => [c.name, c]));
+    expect(byName["drain-hook"].proxyDrainSeconds).toBe(15);
+    expect(byName["exit-on-zero-hook"].exitOnZeroActiveConnections).toBe(true);
+    expect(config.cases.filter((c) => c.proxyDrainSeconds > 0 || c.exitOnZeroActiveConnections)).toHaveLength(2);
+    // One Istio serves them all: ambient's control plane injects sidecars as well.
+    expect(config.istio.mesh).toBe("ambient");
+  });
+
+  test("the drain case outlasts the stack's preStop sleep", () => {
+    const drain = read({ cases: "drain-hook", preStopSeconds: "30" }).cases[0];
+    expect(drain.proxyDrainSeconds).toBe(35);
+    expect(drain.preStopSeconds).toBe(30);
+  });
+
+  test("standard case names, separated by commas", () => {
+    expect(read({ cases: "sidecar-hook, native-hook" }).cases.map((c) => c.name)).toEqual(["sidecar-hook", "native-hook"]);
+  });
+
+  test("a YAML list of own cases and standard names; unset keys come from the stack", () => {
+    const config = read({
+      preStopSeconds: "20",
+      replicas: "2",
+      cases: "- sidecar-hook\n- name: long-drain\n  injection: true\n  proxyDrainSeconds: 60\n- {name: plain, variant: nohook}\n",
+    });
+    expect(config.cases.map((c) => [c.name, c.injection, c.variant, c.preStopSeconds, c.proxyDrainSeconds, c.replicas])).toEqual([
+      ["sidecar-hook", true, "hook", 20, 0, 2],
+      ["long-drain", true, "hook", 20, 60, 2],
+      ["plain", false, "nohook", 20, 0, 2],
+    ]);
+    expect(config.istio.mesh).toBe("sidecar");
+  });
+
+  test("the JSON Pulumi hands over for a structured value works too", () => {
+    const config = read({ cases: JSON.stringify([{ name: "a", injection: true }, { name: "b" }]) });
+    expect(config.cases.map((c) => c.namespace)).toEqual(["demo-site-a", "demo-site-b"]);
+  });
+
+  test("no case needs Istio: none is installed", () => {
+    expect(read({ cases: "nomesh-nohook,nomesh-hook" }).istio.mesh).toBe("none");
+  });
+
+  test.each([
+    ["an unknown case name", "standard,fastest", 'config cases="standard,fastest" is invalid: unknown case name "fastest"'],
+    ["an unknown key in a case", "- {name: a, drain: 20}", 'config cases[a].drain="20" is invalid: a case may set only injection, variant'],
+    ["a stack-wide key in a case", "- {name: a, replicas: 2}", 'config cases[a].replicas="2" is invalid: a case may set only'],
+    ["an invalid value in a case", "- {name: a, proxyDrainSeconds: -1}", 'config cases[a].proxyDrainSeconds="-1" is invalid: expected a whole number from 0 to 600'],
+    ["a bad variant in a case", "- {name: b, variant: sometimes}", 'config cases[b].variant="sometimes" is invalid: expected one of hook, nohook'],
+    ["ambient with injection in a case", "- {name: c, mesh: ambient, injection: true}", 'config cases[c].injection="true" is invalid: sidecar injection needs mesh=sidecar, and mesh is ambient'],
+    ["a case without a name", "- {injection: true}", "every case needs a name"],
+    ["a case name that is not a DNS label", "- {name: My Case}", 'config cases[My Case].name="My Case" is invalid: expected a DNS label'],
+    ["a name too long for its namespace", `- {name: ${"x".repeat(60)}}`, "would be longer than 63 characters"],
+    ["the same case twice", "sidecar-hook,sidecar-hook", "case sidecar-hook is listed twice"],
+    ["an empty list", "[]", 'config cases="[]" is invalid: expected standard'],
+    ["a map instead of a list", "{name: a}", 'config cases="{name: a}" is invalid: expected standard'],
+    ["malformed YAML", "- [", 'config cases="- [" is invalid: expected standard'],
+  ])("rejects %s, naming the case and the key", (_what, cases, message) => {
+    expect(() => read({ cases })).toThrow(ConfigError);
+    expect(() => read({ cases })).toThrow(message);
+  });
+
+  test.each(["0", "-1", "x"])("rejects repeats=%s", (repeats) => {
+    expect(() => read({ repeats })).toThrow(`config repeats="${repeats}" is invalid: expected a whole number from 1 to 20`);
   });
 });

@@ -1,5 +1,4 @@
 import { errorWindow, parseRolloutOutput } from "../../lib/rolloutOutput";
-import { summaryLine } from "../../lib/summary";
 import { json407, seedNoHook, text41x } from "../fixtures/siegeReports";
 import { classicRolloutOutput } from "../harness";
 
@@ -59,22 +58,4 @@ describe("parseRolloutOutput", () => {
 test("errorWindow: seconds from the first pod's termination to the first and the end of the last error bin", () => {
   expect(errorWindow(parseRolloutOutput(classicRolloutOutput))).toEqual({ firstErrorSeconds: 0.9, lastErrorSeconds: 1.9 });
   expect(errorWindow(parseRolloutOutput(`study-status: ok\n${seedNoHook}`))).toBeUndefined();
-});
-
-describe("summaryLine", () => {
-  test("one line with the setting, the sidecar found, the availability and the failed requests", () => {
-    expect(summaryLine({ injection: true, variant: "hook" }, parseRolloutOutput(classicRolloutOutput))).toBe(
-      "injection=true variant=hook sidecar=classic: 99.98 % available, 29 of 127708 requests failed",
-    );
-  });
-  test("names the mesh when it is not the seed's sidecar mesh", () => {
-    expect(summaryLine({ injection: false, variant: "hook", mesh: "ambient" }, parseRolloutOutput(classicRolloutOutput))).toMatch(
-      /^mesh=ambient injection=false variant=hook sidecar=classic: /,
-    );
-  });
-  test("a failed measurement says FAILED and why", () => {
-    expect(summaryLine({ injection: false, variant: "nohook" }, parseRolloutOutput("study-status: failed rollout did not finish within 9s\nstudy-sidecar: none\n"))).toMatch(
-      /^injection=false variant=nohook sidecar=none: FAILED, rollout did not finish within 9s/,
-    );
-  });
 });

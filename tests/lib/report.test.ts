@@ -1,0 +1,76 @@
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { readStudyConfig } from "../../config/study";
+import { availabilityChart, errorTimelineChart, reportMarkdown, writeReport } from "../../lib/report";
+import { caseResult, CaseResult } from "../../lib/results";
+import { parseRolloutOutput } from "../../lib/rolloutOutput";
+import { seedHook, text41x } from "../fixtures/siegeReports";
+import { classicRolloutOutput } from "../harness";
+
+const config = readStudyConfig((key) => (key === "cases" ? "nomesh-hook,sidecar-hook,native-hook,ambient-hook" : undefined), path.resolve(__dirname, "../.."));
+const [nomesh, sidecar, native, ambient] = config.cases;
+const results: CaseResult[] = [
+  caseResult(nomesh, [parseRolloutOutput(`study-status: ok\nstudy-sidecar: none\nstudy-rollout-seconds: 18\n${seedHook}`)]),
+  caseResult(sidecar, [parseRolloutOutput(classicRolloutOutput)]),
+  caseResult(native, [parseRolloutOutput("study-status: failed rollout did not finish within 300s\nstudy-sidecar: native\n")]),
+  caseResult(ambient, [
+    parseRolloutOutput(`study-status: ok\nstudy-sidecar: none\nstudy-rollout-seconds: 19\nstudy-error-bins: -1 4 3.5 128\n${text41x}`),
+  ]),
+];
+
+/** The labels of an SVG document, which must be one whole <svg> element. */
+function texts(svg: string): string[] {
+  expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
+  expect(svg.trimEnd().endsWith("</svg>")).toBe(true);
+  return [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]);
+}
+
+describe("availabilityChart", () => {
+  const svg = availabilityChart(results);
+  test("labels every case and its availability, and says which case failed", () => {
+    const labels = texts(svg);
+    for (const name of ["nomesh-hook", "sidecar-hook", "native-hook", "ambient-hook"]) expect(labels).toContain(name);
+    expect(labels).toEqual(expect.arrayContaining(["100.00", "99.98", "97.49"]));
+    expect(labels.some((l) => l.startsWith("failed: run 1: rollout did not finish"))).toBe(true);
+  });
+  test("starts its axis below the lowest availability, and labels the start", () => {
+    expect(texts(svg)).toEqual(expect.arrayContaining(["97.00", "100.00"]));
+  });
+  test("draws longer bars for higher availability", () => {
+    const widths = [...svg.matchAll(/<rect x="170" y="[\d.]+" width="([\d.]+)"/g)].map((m) => Number(m[1]));
+    expect(widths).toHaveLength(3);
+    expect(widths[0]).toBeGreaterThan(widths[1]);
+    expect(widths[1]).toBeGreaterThan(widths[2]);
+  });
+});
+
+describe("errorTimelineChart", () => {
+  const svg = errorTimelineChart(results);
+  test("one row per case with its peak count, and bars where errors were", () => {
+    const labels = texts(svg);
+    expect(labels).toEqual(expect.arrayContaining(["sidecar-hook", "peak 20", "ambient-hook", "peak 128", "peak 0"]));
+    expect([...svg.matchAll(/fill="#c0392b"/g)]).toHaveLength(2 + 2);
+  });
+  test("escapes what it prints", () => {
+    const odd = [{ ...results[0], case: "<b>&" }];
+    expect(errorTimelineChart(odd)).toContain("&lt;b&gt;&amp;");
+  });
+});
+
+test("the report has the table, how the load ran, both charts and each case's config", () => {
+  const markdown = reportMarkdown("Study", results, config.test);
+  expect(markdown).toContain("| sidecar-hook | classic sidecar, preStop 10s | classic | 99.98 %");
+  expect(markdown).toContain("![availability per case](availability.svg)");
+  expect(markdown).toContain("![errors over time](errors.svg)");
+  expect(markdown).toContain('- **native-hook**: native sidecar, preStop 10s; `{"mesh":"sidecar"');
+  expect(markdown).toContain("25 concurrent users");
+});
+
+test("writeReport writes the report and its charts in a folder per stack and time", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "reports-"));
+  const folder = writeReport(dir, "dev", results, config.test, new Date("2026-11-25T10:00:00.000Z"));
+  expect(folder).toBe(path.join(dir, "dev", "2026-11-25T10-00-00-000Z"));
+  expect(fs.readdirSync(folder).sort()).toEqual(["availability.svg", "errors.svg", "report.md"]);
+  expect(fs.readFileSync(path.join(folder, "report.md"), "utf8")).toMatch(/^# Istio sidecar exit study: stack dev, 2026-11-25T10:00:00.000Z/);
+});
