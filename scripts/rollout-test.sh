@@ -2,7 +2,7 @@
 # The measurement: siege loads the demo site while `kubectl rollout restart` replaces every pod.
 # Progress goes to stderr as it happens; stdout carries only the result, in the format that
 # lib/rolloutOutput.ts reads:
-#   study-status: ok | failed <reason>
+#   study-status: ok | failed <reason>                (failed: exit 0 still, so that later cases run)
 #   study-sidecar: none | classic | native | mixed     (what the pods run, before the restart)
 #   study-rollout-seconds: <s>                        (restart issued to rollout complete)
 #   study-errors: <count> <siege error line>          (one line per distinct error, ANSI stripped)
@@ -30,6 +30,13 @@ now() { perl -MTime::HiRes=time -e 'printf "%.3f\n", time'; }
 # Prefixes each line with the time it arrived, so that errors can be placed around the restart.
 stamp() { perl -MTime::HiRes=time -ne 'BEGIN { $| = 1 } printf "%.3f %s", time, $_'; }
 kube() { kubectl --context "$KUBE_CONTEXT" --namespace "$NAMESPACE" "$@"; }
+# A measurement that cannot be made is reported, not crashed on: with several cases in a row, the
+# next case still gets its turn, and the program fails the update once all are done.
+measurement_failed() {
+  log "$1"
+  printf 'study-status: failed %s\n' "$1"
+  exit 0
+}
 
 work=$(mktemp -d)
 siege_pid="" service_pid="" watch_pid=""
@@ -44,7 +51,8 @@ cleanup() {
 trap cleanup EXIT
 
 log "waiting for deployment/$DEPLOYMENT in $NAMESPACE to be rolled out"
-kube rollout status "deployment/$DEPLOYMENT" --timeout="${ROLLOUT_TIMEOUT_SECONDS}s" >&2
+kube rollout status "deployment/$DEPLOYMENT" --timeout="${ROLLOUT_TIMEOUT_SECONDS}s" >&2 ||
+  measurement_failed "deployment/$DEPLOYMENT was not ready within ${ROLLOUT_TIMEOUT_SECONDS}s before the test"
 
 # A native sidecar is an init container that restarts always; a classic one is a plain container.
 sidecar=$(kube get pods --selector "$POD_SELECTOR" -o \
@@ -66,8 +74,7 @@ for _ in $(seq 1 60); do
   sleep 1
 done
 if [ -z "$url" ]; then
-  log "minikube service gave no URL for service/$SERVICE: $(cat "$work/service.err")"
-  exit 1
+  measurement_failed "minikube service gave no URL for service/$SERVICE: $(tr '\n' ' ' <"$work/service.err")"
 fi
 log "load target: $url"
 

@@ -122,6 +122,19 @@ const availability = (stdout: string) => Number(stdout.match(/^Availability:\s+(
     expect(studyLine(run.stdout, "rollout-seconds")).toBeUndefined();
   });
 
+  test("a Deployment that is not ready is a failed measurement, so that later cases still run", async () => {
+    const run = await runScript(env({ FAKE_ROLLOUT: "unready" }));
+    expect(run.code).toBe(0);
+    expect(studyLine(run.stdout, "status")).toBe("failed deployment/demo-site was not ready within 10s before the test");
+    expect(parseRolloutOutput(run.stdout).status).toBe("failed");
+  });
+
+  test("a service minikube cannot reach is a failed measurement that quotes minikube", async () => {
+    const run = await runScript(env({ FAKE_URL: "" }));
+    expect(run.code).toBe(0);
+    expect(studyLine(run.stdout, "status")).toMatch(/^failed minikube service gave no URL for service\/demo-site: .*SVC_NOT_FOUND/);
+  });
+
   test("the load runs against the URL minikube gives for the study's service, namespace and profile", async () => {
     const run = await runScript(env({ FAKE_OUTAGE_SECONDS: "0" }));
     expect(run.stderr).toContain(`load target: ${server.url}`);
