@@ -2,12 +2,15 @@
 // measured rolling restarts, all from stack config. Read it top to bottom as the study itself.
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { MinikubeCluster } from "./components/cluster";
+import { ExistingCluster, MinikubeCluster, StudyCluster } from "./components/cluster";
 import { Istio } from "./components/istio";
+import { LoadNamespace } from "./components/loadNamespace";
 import { RolloutTest } from "./components/rolloutTest";
 import { Verdict } from "./components/verdict";
 import { DemoSite } from "./components/workload";
 import { readStudyConfig } from "./config/study";
+import { istioPlan, probeInstalledIstio } from "./lib/installedIstio";
+import { serviceClusterUrl } from "./lib/loadJob";
 import { caseResourceName } from "./lib/naming";
 import { writeReport } from "./lib/report";
 import { caseResult, caseSetting, summaryLine, summaryTable } from "./lib/results";
@@ -16,12 +19,19 @@ import { caseResult, caseSetting, summaryLine, summaryTable } from "./lib/result
 const stackConfig = new pulumi.Config();
 const config = readStudyConfig((key) => stackConfig.get(key), __dirname);
 
-// Cluster.
-const cluster = new MinikubeCluster("cluster", { settings: config.cluster });
+// Cluster: the study's own minikube, or an existing cluster of the user's kubeconfig.
+const { kubeContext: existingContext } = config.cluster;
+const cluster: StudyCluster = existingContext
+  ? new ExistingCluster("cluster", { kubeContext: existingContext })
+  : new MinikubeCluster("cluster", { settings: config.cluster });
 
-// Mesh: one Istio for every case, or none when no case uses it.
+// Mesh: one Istio for every case, or none when no case uses it; on an existing cluster, the Istio
+// already there when it is of the configured version.
+const needsIstio = config.istio.mesh !== "none";
+const istioFound = needsIstio && existingContext ? probeInstalledIstio(existingContext, __dirname) : { owner: "none" as const };
+const reuseIstio = needsIstio && istioPlan(istioFound, config.istio.version, existingContext) === "reuse";
 const istio =
-  config.istio.mesh === "none"
+  !needsIstio || reuseIstio
     ? undefined
     : new Istio("istio", {
         settings: config.istio,
@@ -41,7 +51,12 @@ const sites = config.cases.map(
     }),
 );
 
-// Test: the rolling restarts run one after another, in the order of the cases, never two at once.
+// Test: the rolling restarts run one after another, in the order of the cases, never two at once;
+// siege runs on this machine or, in a namespace outside the mesh, as a Job in the cluster.
+const loadReady =
+  config.test.loadFrom === "cluster"
+    ? [new LoadNamespace("load", { name: config.test.loadNamespace, provider: cluster.provider }).ready]
+    : [];
 let previousTest: pulumi.Resource[] = [];
 const caseResults = config.cases.map((studyCase, index) => {
   const site = sites[index];
@@ -50,15 +65,18 @@ const caseResults = config.cases.map((studyCase, index) => {
     const test: RolloutTest = new RolloutTest(caseResourceName("rollout", studyCase.name, repeat), {
       target: {
         kubeContext: cluster.kubeContext,
-        profile: config.cluster.profile,
+        // minikube finds the Service's URL; on another cluster the script asks for a node's address.
+        profile: existingContext ? "" : config.cluster.profile,
         namespace: studyCase.namespace,
         deployment: studyCase.manifest.deployment.metadata.name,
         service: studyCase.manifest.service.metadata.name,
         podSelector: site.podSelector,
+        clusterUrl: serviceClusterUrl(studyCase.manifest.service, studyCase.namespace),
       },
       settings: config.test,
       measured: { ...caseSetting(studyCase), replicas: studyCase.replicas, workload: site.fingerprint, repeat },
-      after: [...meshReady, ...site.ready, ...previousTest],
+      after: [...meshReady, ...site.ready, ...loadReady, ...previousTest],
+      loadJobName: caseResourceName("siege", studyCase.name, repeat),
     });
     previousTest = [test.done];
     measurements.push(test.measurement);
@@ -75,7 +93,7 @@ new Verdict("verdict", {
 
 // Outputs.
 export const kubeContext = cluster.kubeContext;
-export const istioVersion = istio?.version ?? "none";
+export const istioVersion = reuseIstio ? `${config.istio.version} (found installed)` : (istio?.version ?? "none");
 export { results };
 export const summary = results.apply((rs) => (config.matrix ? summaryTable(rs) : summaryLine(rs[0])));
 // Written where pulumi runs (the project folder), never during a preview, which measures nothing.

@@ -28,12 +28,19 @@ export function minikubeClusterIdentifier(settings: ClusterSettings): string {
   return `minikube/${profile}/${kubernetesVersion}/${driver || "auto"}/${cpus}cpu/${memoryMiB}MiB`;
 }
 
-/** The study's own minikube profile and a Kubernetes provider bound to it. */
-export class MinikubeCluster extends pulumi.ComponentResource {
-  /** Name of the profile's context in the user's kubeconfig, for the scripts' kubectl. */
+/** What the rest of the study needs of a cluster, whoever made it. */
+export interface StudyCluster {
+  /** The cluster's context in the user's kubeconfig, for the scripts' kubectl. */
   readonly kubeContext: string;
   readonly provider: k8s.Provider;
-  /** The last step of bringing the cluster up, for commands that reach it without the provider. */
+  /** What commands that reach the cluster without the provider must wait for. */
+  readonly ready: pulumi.Resource;
+}
+
+/** The study's own minikube profile and a Kubernetes provider bound to it. */
+export class MinikubeCluster extends pulumi.ComponentResource implements StudyCluster {
+  readonly kubeContext: string;
+  readonly provider: k8s.Provider;
   readonly ready: pulumi.Resource;
 
   constructor(name: string, args: MinikubeClusterArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -80,6 +87,34 @@ export class MinikubeCluster extends pulumi.ComponentResource {
       { parent: this },
     );
 
+    this.registerOutputs({ kubeContext: this.kubeContext });
+  }
+}
+
+export interface ExistingClusterArgs {
+  /** A context of the user's kubeconfig (the file $KUBECONFIG or ~/.kube/config names). */
+  kubeContext: string;
+}
+
+/**
+ * A cluster the study does not own: it only gets a provider bound to the user's context, so that
+ * `pulumi destroy` removes what the study created there and never the cluster.
+ */
+export class ExistingCluster extends pulumi.ComponentResource implements StudyCluster {
+  readonly kubeContext: string;
+  readonly provider: k8s.Provider;
+  readonly ready: pulumi.Resource;
+
+  constructor(name: string, args: ExistingClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("istio-exit-study:index:ExistingCluster", name, {}, opts);
+    this.kubeContext = args.kubeContext;
+    this.provider = new k8s.Provider(
+      `${name}-k8s`,
+      // The context names the cluster: a new token or endpoint in the kubeconfig is no new cluster.
+      { context: args.kubeContext, clusterIdentifier: `context/${args.kubeContext}` },
+      { parent: this },
+    );
+    this.ready = this.provider;
     this.registerOutputs({ kubeContext: this.kubeContext });
   }
 }

@@ -13,6 +13,8 @@ export interface IstioArgs {
 }
 
 export const istioNamespace = "istio-system";
+/** Marks an Istio the study installed, so that a later run on an existing cluster knows it for its own. */
+export const installedByLabel = { "istio-exit-study/installed-by": "istio-exit-study" };
 
 /** Istio's platform profile for minikube: its CNI node agent finds pod network namespaces there. */
 export const istioPlatform = "minikube";
@@ -61,7 +63,7 @@ export class Istio extends pulumi.ComponentResource {
   private installWithHelm(name: string, settings: IstioSettings, provider: k8s.Provider): pulumi.Resource {
     const namespace = new k8s.core.v1.Namespace(
       `${name}-namespace`,
-      { metadata: { name: istioNamespace } },
+      { metadata: { name: istioNamespace, labels: installedByLabel } },
       { parent: this, provider },
     );
     let previous: pulumi.Resource = namespace;

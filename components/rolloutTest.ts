@@ -1,6 +1,9 @@
+import * as fs from "fs";
+import * as path from "path";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { TestSettings } from "../config/study";
+import { loadJobManifest, loadStopFile } from "../lib/loadJob";
 import { parseRolloutOutput, RolloutMeasurement } from "../lib/rolloutOutput";
 
 /** Where the test finds the workload it measures. */
@@ -11,6 +14,8 @@ export interface RolloutTarget {
   deployment: string;
   service: string;
   podSelector: string;
+  /** The Service's address inside the cluster, for siege in a Job. */
+  clusterUrl: string;
 }
 
 export interface RolloutTestArgs {
@@ -23,23 +28,70 @@ export interface RolloutTestArgs {
   measured: Record<string, string | number | boolean>;
   /** The workload and mesh must be ready, and an earlier test done: tests never overlap. */
   after: pulumi.Resource[];
+  /** Name of this test's load Job, with loadFrom=cluster. */
+  loadJobName: string;
 }
 
-/** Environment of scripts/rollout-test.sh. */
-export function rolloutTestEnvironment(target: RolloutTarget, settings: TestSettings): Record<string, string> {
+/** What the load Job carries along: siege's settings and the script its pod runs. */
+export interface LoadFiles {
+  siegerc: string;
+  script: string;
+}
+
+const projectDir = path.resolve(__dirname, "..");
+
+export function readLoadFiles(): LoadFiles {
   return {
+    siegerc: fs.readFileSync(path.join(projectDir, "siege/siegerc"), "utf8"),
+    script: fs.readFileSync(path.join(projectDir, "scripts/in-cluster-load.sh"), "utf8"),
+  };
+}
+
+/** Environment of scripts/rollout-test.sh; with loadFrom=cluster, the load Job as JSON among it. */
+export function rolloutTestEnvironment(
+  target: RolloutTarget,
+  settings: TestSettings,
+  loadJobName: string,
+  files: LoadFiles,
+): Record<string, string> {
+  const common = {
     KUBE_CONTEXT: target.kubeContext,
     PROFILE: target.profile,
     NAMESPACE: target.namespace,
     DEPLOYMENT: target.deployment,
     SERVICE: target.service,
     POD_SELECTOR: target.podSelector,
-    SIEGERC: "siege/siegerc",
     CONCURRENCY: String(settings.concurrency),
     WARMUP_SECONDS: String(settings.warmupSeconds),
     SETTLE_SECONDS: String(settings.settleSeconds),
     ROLLOUT_TIMEOUT_SECONDS: String(settings.rolloutTimeoutSeconds),
+    SIEGE_TIME_LIMIT_SECONDS: String(siegeTimeLimitSeconds(settings)),
+    LOAD_FROM: settings.loadFrom,
   };
+  if (settings.loadFrom === "host") return { ...common, SIEGERC: "siege/siegerc" };
+  const job = loadJobManifest({
+    namespace: settings.loadNamespace,
+    name: loadJobName,
+    image: settings.loadImage,
+    targetUrl: target.clusterUrl,
+    concurrency: settings.concurrency,
+    timeLimitSeconds: siegeTimeLimitSeconds(settings),
+    deadlineSeconds: rolloutTestTimeoutSeconds(settings),
+    siegerc: files.siegerc,
+    script: files.script,
+  });
+  return {
+    ...common,
+    LOAD_NAMESPACE: settings.loadNamespace,
+    LOAD_JOB_NAME: loadJobName,
+    LOAD_JOB: JSON.stringify(job),
+    LOAD_STOP_FILE: loadStopFile,
+  };
+}
+
+/** siege's own time limit: it stops by itself even if nobody stops it. */
+export function siegeTimeLimitSeconds(settings: TestSettings): number {
+  return settings.warmupSeconds + 2 * settings.rolloutTimeoutSeconds + settings.settleSeconds + 60;
 }
 
 /**
@@ -71,7 +123,7 @@ export class RolloutTest extends pulumi.ComponentResource {
       `${name}-siege`,
       {
         create: "bash scripts/rollout-test.sh",
-        environment: rolloutTestEnvironment(args.target, args.settings),
+        environment: rolloutTestEnvironment(args.target, args.settings, args.loadJobName, readLoadFiles()),
         triggers: [rolloutTestTrigger(args.measured, args.settings)],
         // The report can be long; the previous one in the environment could exceed the OS's limit.
         addPreviousOutputInEnv: false,

@@ -11,6 +11,11 @@ export interface KeySpec {
 }
 
 export const configKeys = {
+  kubeContext: {
+    type: "string",
+    default: "",
+    description: "Study an existing cluster: this context of your kubeconfig. Empty: the study's own minikube cluster.",
+  },
   profile: {
     type: "string",
     default: "istio-exit-study",
@@ -100,6 +105,16 @@ export const configKeys = {
     type: "boolean",
     default: false,
     description: "The sidecar exits once its active connections reach zero, after MINIMUM_DRAIN_DURATION (at least the preStop sleep).",
+  },
+  loadFrom: {
+    type: "string",
+    default: "auto",
+    description: "Where siege runs: host (this machine, through the NodePort), cluster (a Job outside the mesh), auto (host on minikube, cluster elsewhere).",
+  },
+  loadImage: {
+    type: "string",
+    default: "debian:bookworm-slim",
+    description: "Image of the in-cluster load Job; it needs apt-get (siege is installed at start) or siege, stdbuf and perl.",
   },
   concurrency: {
     type: "integer",

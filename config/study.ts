@@ -10,6 +10,8 @@ export type SidecarMode = "classic" | "native";
 export type Mesh = "sidecar" | "ambient" | "none";
 
 export interface ClusterSettings {
+  /** A context of the user's kubeconfig to study instead of the study's own minikube; "" for minikube. */
+  kubeContext: string;
   profile: string;
   kubernetesVersion: string;
   driver: string;
@@ -39,7 +41,14 @@ export interface WorkloadSettings {
   exitOnZeroActiveConnections: boolean;
 }
 
+export type LoadFrom = "host" | "cluster";
+
 export interface TestSettings {
+  /** host: siege on this machine through the NodePort; cluster: siege in a Job outside the mesh. */
+  loadFrom: LoadFrom;
+  loadImage: string;
+  /** Namespace of the load Jobs, outside the mesh. */
+  loadNamespace: string;
   concurrency: number;
   warmupSeconds: number;
   settleSeconds: number;
@@ -81,6 +90,10 @@ const kubernetesVersion = /^v1\.\d+\.\d+$/;
 const istioVersion = /^1\.\d+\.\d+$/;
 // minikube names its drivers in lower case letters and digits; anything else is a typo or worse.
 const driverName = /^[a-z0-9]*$/;
+// Context names come from kubeconfig files: EKS ARNs, GKE's underscores, user@cluster, kind-kind.
+const contextName = /^([A-Za-z0-9._:@/+-]{1,253})?$/;
+// An image reference: registry/name:tag or @digest; no spaces, quotes or shell characters.
+const imageName = /^[a-z0-9][A-Za-z0-9._/:@-]{0,254}$/;
 
 class Reader {
   /** `where` names the case whose values this reads, e.g. `cases[drain].`. */
@@ -156,6 +169,9 @@ class Reader {
 
 const reservedNamespaces = ["default", "kube-system", "kube-public", "kube-node-lease", "istio-system"];
 const dnsLabelRule = "expected a DNS label: lower case letters, digits and '-', at most 63 characters";
+
+// The load Job of a case is siege-<case>-<repeat>, at most 63 characters.
+const maxCaseNameLength = 50;
 
 /** The keys a case of `cases` may set; every other key is the stack's, shared by all cases. */
 export const caseKeys = [
@@ -246,6 +262,7 @@ function readCaseList(value: string, preStopSeconds: number): { name: string; va
 export function readStudyConfig(source: ConfigSource, baseDir: string): StudyConfig {
   const read = new Reader(source);
   const namespace = read.string("namespace", dnsLabel, dnsLabelRule);
+  if (namespace.length > 58) read.fail("namespace", namespace, "expected at most 58 characters, to leave room for its -load namespace");
   if (reservedNamespaces.includes(namespace)) {
     read.fail("namespace", namespace, `expected a namespace of the study's own, not one of ${reservedNamespaces.join(", ")}`);
   }
@@ -265,6 +282,9 @@ export function readStudyConfig(source: ConfigSource, baseDir: string): StudyCon
         if (caseNamespace.length > 63) {
           throw new ConfigError(`${where}name`, name, `namespace ${caseNamespace} would be longer than 63 characters`);
         }
+        if (name.length > maxCaseNameLength) {
+          throw new ConfigError(`${where}name`, name, `expected at most ${maxCaseNameLength} characters, to name its load Jobs`);
+        }
         const caseSource: ConfigSource = (key) => (key in values ? String(values[key as CaseKey]) : source(key));
         return { name, namespace: caseNamespace, ...workload, ...readCaseSettings(new Reader(caseSource, where)) };
       })
@@ -272,8 +292,12 @@ export function readStudyConfig(source: ConfigSource, baseDir: string): StudyCon
   const duplicate = cases.find((c, i) => cases.findIndex((d) => d.name === c.name) !== i);
   if (duplicate) throw new ConfigError("cases", casesValue ?? "", `case ${duplicate.name} is listed twice`);
 
+  const kubeContext = read.string("kubeContext", contextName, "expected the name of a context in your kubeconfig, or empty");
+  const loadFrom = read.oneOf("loadFrom", ["auto", "host", "cluster"] as const);
+
   return {
     cluster: {
+      kubeContext,
       profile: read.string("profile", dnsLabel, dnsLabelRule),
       kubernetesVersion: read.string("kubernetesVersion", kubernetesVersion, "expected a version such as v1.35.1"),
       driver: read.string("driver", driverName, "expected a minikube driver name such as docker, or empty"),
@@ -289,6 +313,10 @@ export function readStudyConfig(source: ConfigSource, baseDir: string): StudyCon
     cases,
     matrix,
     test: {
+      // The host reaches minikube's NodePorts; other clusters' nodes it usually cannot.
+      loadFrom: loadFrom === "auto" ? (kubeContext ? "cluster" : "host") : loadFrom,
+      loadImage: read.string("loadImage", imageName, "expected an image reference such as debian:bookworm-slim"),
+      loadNamespace: `${namespace}-load`,
       concurrency: read.integer("concurrency", 1, 500),
       warmupSeconds: read.integer("warmupSeconds", 0, 300),
       settleSeconds: read.integer("settleSeconds", 0, 600),

@@ -14,3 +14,5 @@ if [ "$found" != "$ISTIO_VERSION" ]; then
 fi
 istioctl install --context "$KUBE_CONTEXT" --set profile="$ISTIO_PROFILE" \
   --set values.global.platform="$ISTIO_PLATFORM" --skip-confirmation >&2
+# Marks the install as the study's own, as the Helm install's namespace is (components/istio.ts).
+kubectl --context "$KUBE_CONTEXT" label namespace istio-system istio-exit-study/installed-by=istio-exit-study --overwrite >&2

@@ -9,27 +9,41 @@
 #   study-error-bins: <bin start s> <count> ...       (errors per 0.5 s, relative to the restart)
 #   study-pod: <name> terminating=<s> gone=<s>        (old pods, relative to the restart)
 #   siege's final report, text or JSON, as siege printed it
+# siege runs on this machine (LOAD_FROM=host) or in a Job outside the mesh (LOAD_FROM=cluster).
 # Written for bash 3.2 too (macOS): no associative arrays, no mapfile, no EPOCHREALTIME.
-# Env: KUBE_CONTEXT, NAMESPACE, DEPLOYMENT, SERVICE, POD_SELECTOR, PROFILE, SIEGERC, CONCURRENCY,
-#      WARMUP_SECONDS, SETTLE_SECONDS, ROLLOUT_TIMEOUT_SECONDS.
+# Env: KUBE_CONTEXT, NAMESPACE, DEPLOYMENT, SERVICE, POD_SELECTOR, PROFILE (empty: not minikube),
+#      CONCURRENCY, WARMUP_SECONDS, SETTLE_SECONDS, ROLLOUT_TIMEOUT_SECONDS, SIEGE_TIME_LIMIT_SECONDS, LOAD_FROM;
+#      host: SIEGERC; cluster: LOAD_NAMESPACE, LOAD_JOB_NAME, LOAD_JOB (the Job, JSON), LOAD_STOP_FILE.
 set -euo pipefail
 
-: "${KUBE_CONTEXT:?}" "${NAMESPACE:?}" "${DEPLOYMENT:?}" "${SERVICE:?}" "${POD_SELECTOR:?}" "${PROFILE:?}"
-: "${SIEGERC:?}" "${CONCURRENCY:?}" "${WARMUP_SECONDS:?}" "${SETTLE_SECONDS:?}" "${ROLLOUT_TIMEOUT_SECONDS:?}"
+: "${KUBE_CONTEXT:?}" "${NAMESPACE:?}" "${DEPLOYMENT:?}" "${SERVICE:?}" "${POD_SELECTOR:?}" "${PROFILE?}"
+: "${CONCURRENCY:?}" "${WARMUP_SECONDS:?}" "${SETTLE_SECONDS:?}" "${ROLLOUT_TIMEOUT_SECONDS:?}" "${LOAD_FROM:?}"
+: "${SIEGE_TIME_LIMIT_SECONDS:?}"
 
 log() { printf '[rollout-test] %s\n' "$*" >&2; }
 require() {
   command -v "$1" >/dev/null || { log "$1 is not on PATH: $2"; exit 127; }
 }
-require siege "install it (apt-get install siege, brew install siege)"
 require kubectl "install it from https://kubernetes.io/docs/tasks/tools/"
-require minikube "install it from https://minikube.sigs.k8s.io/docs/start/"
 require perl "install perl: it timestamps siege's errors"
+if [ "$LOAD_FROM" = host ]; then
+  : "${SIEGERC:?}"
+  require siege "install it (apt-get install siege, brew install siege)"
+  if [ -n "$PROFILE" ]; then require minikube "install it from https://minikube.sigs.k8s.io/docs/start/"; fi
+else
+  : "${LOAD_NAMESPACE:?}" "${LOAD_JOB_NAME:?}" "${LOAD_JOB:?}" "${LOAD_STOP_FILE:?}"
+fi
 
 now() { perl -MTime::HiRes=time -e 'printf "%.3f\n", time'; }
 # Prefixes each line with the time it arrived, so that errors can be placed around the restart.
 stamp() { perl -MTime::HiRes=time -ne 'BEGIN { $| = 1 } printf "%.3f %s", time, $_'; }
+# `kubectl logs --timestamps` gives each line its time in the pod; the same form as stamp's.
+from_log_timestamps() {
+  perl -MTime::Local=timegm -ne 'if (/^(\d+)-(\d+)-(\d+)T(\d+):(\d+):(\d+)(\.\d+)?Z (.*)$/) {
+    printf "%.3f %s\n", timegm($6, $5, $4, $3, $2 - 1, $1) + ($7 || 0), $8 }'
+}
 kube() { kubectl --context "$KUBE_CONTEXT" --namespace "$NAMESPACE" "$@"; }
+kube_load() { kubectl --context "$KUBE_CONTEXT" --namespace "$LOAD_NAMESPACE" "$@"; }
 # A measurement that cannot be made is reported, not crashed on: with several cases in a row, the
 # next case still gets its turn, and the program fails the update once all are done.
 measurement_failed() {
@@ -39,16 +53,95 @@ measurement_failed() {
 }
 
 work=$(mktemp -d)
-siege_pid="" service_pid="" watch_pid=""
+siege_pid="" service_pid="" watch_pid="" load_pod=""
 cleanup() {
   # minikube service only cleans up its tunnel on SIGINT.
   for pid in "$siege_pid" "$service_pid"; do
     if [ -n "$pid" ]; then kill -INT "$pid" 2>/dev/null || true; fi
   done
   if [ -n "$watch_pid" ]; then kill "$watch_pid" 2>/dev/null || true; fi
+  if [ "$LOAD_FROM" = cluster ]; then kube_load delete job "$LOAD_JOB_NAME" --ignore-not-found --wait=false >&2 || true; fi
   rm -rf "$work"
 }
 trap cleanup EXIT
+
+# Sets `url` to where the host reaches the Service: minikube's URL (which tunnels where it must), or
+# a node's address and the NodePort on other clusters. Not in a subshell: it keeps service_pid.
+find_host_url() {
+  url=""
+  if [ -z "$PROFILE" ]; then
+    local port address
+    port=$(kube get service "$SERVICE" -o 'jsonpath={.spec.ports[0].nodePort}')
+    address=$(kubectl --context "$KUBE_CONTEXT" get nodes \
+      -o 'jsonpath={.items[0].status.addresses[?(@.type=="InternalIP")].address}')
+    if [ -z "$port" ] || [ -z "$address" ]; then
+      measurement_failed "service/$SERVICE has no NodePort on a node address"
+    fi
+    url="http://$address:$port/"
+    return
+  fi
+  # On drivers that tunnel (docker on macOS), `minikube service --url` keeps running to hold the tunnel.
+  minikube service "$SERVICE" --namespace "$NAMESPACE" --profile "$PROFILE" --url >"$work/url" 2>"$work/service.err" &
+  service_pid=$!
+  for _ in $(seq 1 60); do
+    url=$(grep -m1 '^http' "$work/url" || true)
+    [ -n "$url" ] && break
+    kill -0 "$service_pid" 2>/dev/null || { url=$(grep -m1 '^http' "$work/url" || true); break; }
+    sleep 1
+  done
+  if [ -z "$url" ]; then
+    measurement_failed "minikube service gave no URL for service/$SERVICE: $(tr '\n' ' ' <"$work/service.err")"
+  fi
+}
+
+# Both modes leave siege's output, each line stamped with its time, in siege.err and siege.out.
+start_load_on_host() {
+  find_host_url
+  log "load target: $url"
+  mkfifo "$work/out.fifo" "$work/err.fifo"
+  stamp <"$work/out.fifo" >"$work/siege.out" &
+  stamp_out_pid=$!
+  stamp <"$work/err.fifo" >"$work/siege.err" &
+  stamp_err_pid=$!
+  # A time limit of its own keeps siege bounded even if this script is killed before it stops siege.
+  local siege_args=(--rc="$SIEGERC" --concurrent="$CONCURRENCY" --time="${SIEGE_TIME_LIMIT_SECONDS}S" "$url")
+  # siege prints each transaction to stdout; line buffering (where stdbuf exists) stamps a failed
+  # response when it happens rather than when a block of output is flushed.
+  if command -v stdbuf >/dev/null; then
+    stdbuf -oL siege "${siege_args[@]}" >"$work/out.fifo" 2>"$work/err.fifo" &
+  else
+    siege "${siege_args[@]}" >"$work/out.fifo" 2>"$work/err.fifo" &
+  fi
+  siege_pid=$!
+}
+stop_load_on_host() {
+  kill -INT "$siege_pid" 2>/dev/null || true
+  wait "$siege_pid" || true
+  siege_pid=""
+  wait "$stamp_out_pid" "$stamp_err_pid" || true
+}
+
+start_load_in_cluster() {
+  kube_load delete job "$LOAD_JOB_NAME" --ignore-not-found >&2
+  printf '%s' "$LOAD_JOB" | kube_load apply -f - >&2
+  # The pod may pull its image and install siege first: as long as a rollout may take.
+  for _ in $(seq 1 "$ROLLOUT_TIMEOUT_SECONDS"); do
+    load_pod=$(kube_load get pods --selector "job-name=$LOAD_JOB_NAME" -o 'jsonpath={.items[0].metadata.name}' 2>/dev/null || true)
+    # Not grep -q: quitting early would break the pipe, and pipefail would call that a miss.
+    if [ -n "$load_pod" ] && kube_load logs "$load_pod" 2>/dev/null | grep '^study-load-started' >/dev/null; then
+      log "load Job $LOAD_JOB_NAME runs siege in pod $load_pod"
+      return
+    fi
+    sleep 1
+  done
+  measurement_failed "the load Job did not start siege within ${ROLLOUT_TIMEOUT_SECONDS}s: $(kube_load logs "job/$LOAD_JOB_NAME" --tail=3 2>&1 | tr '\n' ' ')"
+}
+stop_load_in_cluster() {
+  kube_load exec "$load_pod" -- touch "$LOAD_STOP_FILE" >&2
+  kube_load wait --for=condition=complete "job/$LOAD_JOB_NAME" --timeout=120s >&2 || log "the load Job did not complete"
+  kube_load logs "$load_pod" --timestamps | from_log_timestamps | grep -v ' study-load-started$' >"$work/siege.err" || true
+  : >"$work/siege.out"
+}
 
 log "waiting for deployment/$DEPLOYMENT in $NAMESPACE to be rolled out"
 kube rollout status "deployment/$DEPLOYMENT" --timeout="${ROLLOUT_TIMEOUT_SECONDS}s" >&2 ||
@@ -63,37 +156,7 @@ sidecar=$(kube get pods --selector "$POD_SELECTOR" -o \
        END { n = 0; for (m in modes) { n++; found = m }; print (n == 1 ? found : (n == 0 ? "none" : "mixed")) }')
 log "pods run sidecar: $sidecar"
 
-# On drivers that tunnel (docker on macOS), `minikube service --url` keeps running to hold the tunnel.
-minikube service "$SERVICE" --namespace "$NAMESPACE" --profile "$PROFILE" --url >"$work/url" 2>"$work/service.err" &
-service_pid=$!
-url=""
-for _ in $(seq 1 60); do
-  url=$(grep -m1 '^http' "$work/url" || true)
-  [ -n "$url" ] && break
-  kill -0 "$service_pid" 2>/dev/null || { url=$(grep -m1 '^http' "$work/url" || true); break; }
-  sleep 1
-done
-if [ -z "$url" ]; then
-  measurement_failed "minikube service gave no URL for service/$SERVICE: $(tr '\n' ' ' <"$work/service.err")"
-fi
-log "load target: $url"
-
-mkfifo "$work/out.fifo" "$work/err.fifo"
-stamp <"$work/out.fifo" >"$work/siege.out" &
-stamp_out_pid=$!
-stamp <"$work/err.fifo" >"$work/siege.err" &
-stamp_err_pid=$!
-# A time limit of its own keeps siege bounded even if this script is killed before it stops siege.
-siege_limit=$((WARMUP_SECONDS + ROLLOUT_TIMEOUT_SECONDS + SETTLE_SECONDS + 60))
-siege_args=(--rc="$SIEGERC" --concurrent="$CONCURRENCY" --time="${siege_limit}S" "$url")
-# siege prints each transaction to stdout; line buffering (where stdbuf exists) stamps a failed
-# response when it happens rather than when a block of output is flushed.
-if command -v stdbuf >/dev/null; then
-  stdbuf -oL siege "${siege_args[@]}" >"$work/out.fifo" 2>"$work/err.fifo" &
-else
-  siege "${siege_args[@]}" >"$work/out.fifo" 2>"$work/err.fifo" &
-fi
-siege_pid=$!
+if [ "$LOAD_FROM" = host ]; then start_load_on_host; else start_load_in_cluster; fi
 log "siege started with $CONCURRENCY concurrent users; warming up for ${WARMUP_SECONDS}s"
 sleep "$WARMUP_SECONDS"
 
@@ -122,10 +185,7 @@ else
 fi
 sleep "$SETTLE_SECONDS"
 
-kill -INT "$siege_pid" 2>/dev/null || true
-wait "$siege_pid" || true
-siege_pid=""
-wait "$stamp_out_pid" "$stamp_err_pid" || true
+if [ "$LOAD_FROM" = host ]; then stop_load_on_host; else stop_load_in_cluster; fi
 kill "$watch_pid" 2>/dev/null || true
 watch_pid=""
 log "siege stopped"

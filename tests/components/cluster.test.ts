@@ -5,6 +5,7 @@ const secretSignature = "4dabf18193072939515e22adb298388d";
 const secretSignatureValue = "1b47061264138c4ac30d75fd1eb44270";
 
 const settings: ClusterSettings = {
+  kubeContext: "",
   profile: "istio-exit-study",
   kubernetesVersion: "v1.35.1",
   driver: "docker",
@@ -76,5 +77,19 @@ describe("MinikubeCluster", () => {
       expect(changed.triggers).not.toEqual(base.triggers);
     }
     expect(await identity({})).toEqual(base);
+  });
+});
+
+describe("ExistingCluster", () => {
+  test("creates nothing but a provider bound to the user's context, named by it", async () => {
+    const run = await runMocked({}, () => {
+      const { ExistingCluster } = require("../../components/cluster");
+      const cluster = new ExistingCluster("cluster", { kubeContext: "kind-lab" });
+      return { kubeContext: cluster.kubeContext };
+    });
+    expect(run.all("command:local:Command")).toEqual([]);
+    expect(run.one("pulumi:providers:kubernetes").inputs).toMatchObject({ context: "kind-lab", clusterIdentifier: "context/kind-lab" });
+    expect(run.one("pulumi:providers:kubernetes").inputs.kubeconfig).toBeUndefined();
+    expect(run.outputs.kubeContext).toBe("kind-lab");
   });
 });

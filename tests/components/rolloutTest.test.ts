@@ -9,8 +9,19 @@ const target: RolloutTarget = {
   deployment: "demo-site",
   service: "demo-site",
   podSelector: "app=demo-site",
+  clusterUrl: "http://demo-site.demo-site.svc.cluster.local:80/",
 };
-const settings: TestSettings = { concurrency: 25, warmupSeconds: 5, settleSeconds: 10, rolloutTimeoutSeconds: 300, repeats: 1, run: "" };
+const settings: TestSettings = {
+  loadFrom: "host",
+  loadImage: "debian:bookworm-slim",
+  loadNamespace: "demo-site-load",
+  concurrency: 25,
+  warmupSeconds: 5,
+  settleSeconds: 10,
+  rolloutTimeoutSeconds: 300,
+  repeats: 1,
+  run: "",
+};
 const measured = { injection: true, variant: "hook", sidecarMode: "classic", replicas: 3, workload: "abc" };
 
 function runTest(overrides: { settings?: Partial<TestSettings>; measured?: Record<string, string | number | boolean> } = {}) {
@@ -23,6 +34,7 @@ function runTest(overrides: { settings?: Partial<TestSettings>; measured?: Recor
       settings: { ...settings, ...overrides.settings },
       measured: overrides.measured ?? measured,
       after: [workload],
+      loadJobName: "siege",
     });
     return { measurement: test.measurement };
   });
@@ -45,6 +57,8 @@ describe("RolloutTest", () => {
       WARMUP_SECONDS: "5",
       SETTLE_SECONDS: "10",
       ROLLOUT_TIMEOUT_SECONDS: "300",
+      SIEGE_TIME_LIMIT_SECONDS: String(5 + 600 + 10 + 60),
+      LOAD_FROM: "host",
     });
     expect(siege.inputs.addPreviousOutputInEnv).toBe(false);
     expect(siege.order).toBeGreaterThan(run.one("command:local:Command", "workload").order);
@@ -73,5 +87,44 @@ describe("RolloutTest", () => {
     ]) {
       expect([change, await trigger(change)]).not.toEqual([change, base]);
     }
+  });
+});
+
+describe("RolloutTest with loadFrom=cluster", () => {
+  const jobOf = async () => {
+    const run = await runTest({ settings: { loadFrom: "cluster" } });
+    const environment = run.one("command:local:Command", "rollout-siege").inputs.environment;
+    return { environment, job: JSON.parse(environment.LOAD_JOB) };
+  };
+
+  test("hands the script a Job in the load namespace, by name, and where its pod waits for the stop", async () => {
+    const { environment, job } = await jobOf();
+    expect(environment).toMatchObject({ LOAD_FROM: "cluster", LOAD_NAMESPACE: "demo-site-load", LOAD_JOB_NAME: "siege", LOAD_STOP_FILE: "/tmp/study-stop" });
+    expect(environment.SIEGERC).toBeUndefined();
+    expect(job.metadata).toMatchObject({ name: "siege", namespace: "demo-site-load" });
+  });
+
+  test("the Job's pod stays outside the mesh: no sidecar, no ambient enrollment", async () => {
+    const { job } = await jobOf();
+    expect(job.spec.template.metadata.labels).toMatchObject({ "sidecar.istio.io/inject": "false", "istio.io/dataplane-mode": "none" });
+  });
+
+  test("the Job targets the Service's cluster address with the test's concurrency and siege's settings", async () => {
+    const { job } = await jobOf();
+    const container = job.spec.template.spec.containers[0];
+    const env = Object.fromEntries(container.env.map((e: { name: string; value: string }) => [e.name, e.value]));
+    expect(container.image).toBe("debian:bookworm-slim");
+    expect(container.command.slice(0, 2)).toEqual(["bash", "-c"]);
+    expect(container.command[2]).toContain("siege --rc=");
+    expect(env).toMatchObject({ TARGET_URL: "http://demo-site.demo-site.svc.cluster.local:80/", CONCURRENCY: "25", STOP_FILE: "/tmp/study-stop" });
+    expect(env.SIEGERC_CONTENT).toMatch(/^connection = close$/m);
+    expect(Number(env.TIME_LIMIT_SECONDS)).toBeGreaterThan(5 + 300 + 10);
+  });
+
+  test("the Job has limits, runs once and ends by a deadline", async () => {
+    const { job } = await jobOf();
+    expect(job.spec).toMatchObject({ backoffLimit: 0, activeDeadlineSeconds: 2 * 300 + 5 + 10 + 180 });
+    expect(job.spec.template.spec.restartPolicy).toBe("Never");
+    expect(job.spec.template.spec.containers[0].resources.limits).toEqual({ cpu: "2", memory: "512Mi" });
   });
 });

@@ -18,6 +18,7 @@ describe("readStudyConfig", () => {
   test("gives the documented defaults when nothing is set", () => {
     const config = read({});
     expect(config.cluster).toEqual({
+      kubeContext: "",
       profile: configKeys.profile.default,
       kubernetesVersion: "v1.35.1",
       driver: "",
@@ -59,7 +60,14 @@ describe("readStudyConfig", () => {
       preStopSeconds: "20",
       sidecarMode: "native",
     });
-    expect(config.cluster).toEqual({ profile: "lab-2", kubernetesVersion: "v1.34.0", driver: "kvm2", cpus: 6, memoryMiB: 12288 });
+    expect(config.cluster).toEqual({
+      kubeContext: "",
+      profile: "lab-2",
+      kubernetesVersion: "v1.34.0",
+      driver: "kvm2",
+      cpus: 6,
+      memoryMiB: 12288,
+    });
     expect(config.istio).toEqual({
       version: "1.30.2",
       chartRepo: "oci://ghcr.io/istio/release/charts",
@@ -100,6 +108,11 @@ describe("readStudyConfig", () => {
     ["istioVersion", "latest", 'config istioVersion="latest" is invalid: expected a version such as 1.31.1'],
     ["driver", "docker --force", 'config driver="docker --force" is invalid: expected a minikube driver name'],
     ["istioChartRepo", "not a url", 'config istioChartRepo="not a url" is invalid: expected an https://, http:// or oci:// URL'],
+    ["kubeContext", "my context", 'config kubeContext="my context" is invalid: expected the name of a context in your kubeconfig'],
+    ["kubeContext", "ctx;reboot", 'config kubeContext="ctx;reboot" is invalid: expected the name of a context in your kubeconfig'],
+    ["loadFrom", "laptop", 'config loadFrom="laptop" is invalid: expected one of auto, host, cluster'],
+    ["loadImage", "siege $(id)", 'config loadImage="siege $(id)" is invalid: expected an image reference'],
+    ["namespace", "n".repeat(59), `config namespace="${"n".repeat(59)}" is invalid: expected at most 58 characters`],
     ["mesh", "linkerd", 'config mesh="linkerd" is invalid: expected one of sidecar, ambient, none'],
     ["proxyDrainSeconds", "-1", 'config proxyDrainSeconds="-1" is invalid: expected a whole number from 0 to 600'],
     ["exitOnZeroActiveConnections", "yes", 'config exitOnZeroActiveConnections="yes" is invalid: expected true or false'],
@@ -182,6 +195,26 @@ spec: {selector: {app: shop}, ports: [{port: 80}]}
   });
 });
 
+describe("the target cluster and where the load comes from", () => {
+  test("minikube by default, with siege on this machine", () => {
+    const config = read({});
+    expect(config.cluster.kubeContext).toBe("");
+    expect(config.test).toMatchObject({ loadFrom: "host", loadImage: "debian:bookworm-slim", loadNamespace: "demo-site-load" });
+  });
+  test.each(["kind-kind", "arn:aws:eks:eu-west-1:123456789012:cluster/lab", "gke_proj_europe-west1_lab", "admin@lab"])(
+    "an existing cluster's context %s, with siege in the cluster by default",
+    (kubeContext) => {
+      const config = read({ kubeContext });
+      expect(config.cluster.kubeContext).toBe(kubeContext);
+      expect(config.test.loadFrom).toBe("cluster");
+    },
+  );
+  test("loadFrom overrides the default either way", () => {
+    expect(read({ kubeContext: "kind-kind", loadFrom: "host" }).test.loadFrom).toBe("host");
+    expect(read({ loadFrom: "cluster" }).test.loadFrom).toBe("cluster");
+  });
+});
+
 describe("cases", () => {
   test("unset: one case of the stack's keys, in the stack's namespace", () => {
     const config = read({ injection: "true" });
@@ -254,6 +287,7 @@ describe("cases", () => {
     ["a case without a name", "- {injection: true}", "every case needs a name"],
     ["a case name that is not a DNS label", "- {name: My Case}", 'config cases[My Case].name="My Case" is invalid: expected a DNS label'],
     ["a name too long for its namespace", `- {name: ${"x".repeat(60)}}`, "would be longer than 63 characters"],
+    ["a name too long for its load Jobs", `- {name: ${"x".repeat(51)}}`, "expected at most 50 characters, to name its load Jobs"],
     ["the same case twice", "sidecar-hook,sidecar-hook", "case sidecar-hook is listed twice"],
     ["an empty list", "[]", 'config cases="[]" is invalid: expected standard'],
     ["a map instead of a list", "{name: a}", 'config cases="{name: a}" is invalid: expected standard'],

@@ -4,6 +4,7 @@ import { execFile } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { loadJobManifest } from "../../lib/loadJob";
 import { errorWindow, parseRolloutOutput } from "../../lib/rolloutOutput";
 import { FlakyServer, startFlakyServer } from "../support/flakyServer";
 
@@ -27,6 +28,17 @@ function runScript(env: Record<string, string>): Promise<ScriptRun> {
       (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
     );
   });
+}
+
+/** A PATH of links to what the scripts use, but for the tools left `out`. */
+function toolsWithout(...out: string[]): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tools-"));
+  const tools = ["bash", "perl", "awk", "sed", "grep", "sort", "uniq", "cut", "cat", "rm", "mkdir", "mktemp", "mkfifo", "seq", "sleep", "tr", "date", "tail", "touch", "stdbuf", "siege", "node", "dirname", "env"];
+  for (const tool of tools.filter((t) => !out.includes(t))) {
+    const found = ["/usr/local/bin", "/usr/bin", "/bin"].map((d) => path.join(d, tool)).find((p) => fs.existsSync(p));
+    if (found) fs.symlinkSync(found, path.join(dir, tool));
+  }
+  return dir;
 }
 
 const studyLine = (stdout: string, key: string) => stdout.match(new RegExp(`^study-${key}: (.*)$`, "m"))?.[1];
@@ -60,6 +72,8 @@ const availability = (stdout: string) => Number(stdout.match(/^Availability:\s+(
       WARMUP_SECONDS: "1",
       SETTLE_SECONDS: "1",
       ROLLOUT_TIMEOUT_SECONDS: "10",
+      SIEGE_TIME_LIMIT_SECONDS: "60",
+      LOAD_FROM: "host",
       FAKE_STATE: state,
       FAKE_FAULT_FILE: server.faultFile!,
       FAKE_URL: server.url,
@@ -144,8 +158,72 @@ const availability = (stdout: string) => Number(stdout.match(/^Availability:\s+(
     expect(kubectlCalls).toMatch(/^--context istio-exit-study --namespace demo-site rollout restart deployment\/demo-site$/m);
   });
 
+  test("on a cluster other than minikube, the host loads a node's address and the NodePort", async () => {
+    const port = new URL(server.url).port;
+    const run = await runScript(env({ PROFILE: "", FAKE_NODE_PORT: port, FAKE_OUTAGE_SECONDS: "0", PATH: `${fakeCluster}:${toolsWithout("minikube")}` }));
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain(`load target: http://127.0.0.1:${port}/`);
+    expect(availability(run.stdout)).toBe(100);
+  });
+
+  describe("with siege in a Job in the cluster (LOAD_FROM=cluster)", () => {
+    const job = (script: string) =>
+      JSON.stringify(
+        loadJobManifest({
+          namespace: "demo-site-load",
+          name: "siege",
+          image: "debian:bookworm-slim",
+          targetUrl: "http://demo-site.demo-site.svc.cluster.local:80/",
+          concurrency: 4,
+          timeLimitSeconds: 60,
+          deadlineSeconds: 120,
+          siegerc: fs.readFileSync(path.join(projectDir, "siege/siegerc"), "utf8"),
+          script,
+        }),
+      );
+    const clusterEnv = (overrides: Record<string, string> = {}) =>
+      env({
+        LOAD_FROM: "cluster",
+        LOAD_NAMESPACE: "demo-site-load",
+        LOAD_JOB_NAME: "siege",
+        LOAD_JOB: job(fs.readFileSync(path.join(projectDir, "scripts/in-cluster-load.sh"), "utf8")),
+        LOAD_STOP_FILE: "/tmp/study-stop",
+        ...overrides,
+      });
+
+    test("the Job's log, with the pod's timestamps, gives the same report, errors and timeline", async () => {
+      const run = await runScript(clusterEnv({ FAKE_SIDECAR: "classic" }));
+      expect(run.code).toBe(0);
+      expect(run.stderr).toMatch(/load Job siege runs siege in pod fake-load-pod/);
+      const measurement = parseRolloutOutput(run.stdout);
+      expect(measurement.status).toBe("ok");
+      expect(measurement.report!.availability).toBeLessThan(100);
+      expect(measurement.report!.failedTransactions).toBe(measurement.errors.connectionReset);
+      const window = errorWindow(measurement)!;
+      expect(window.lastErrorSeconds).toBeLessThan(3);
+      expect(run.stdout).not.toContain("study-load-started");
+      // The Job is applied, stopped through its pod, and removed.
+      const calls = fs.readFileSync(path.join(state, "kubectl.calls"), "utf8");
+      expect(calls).toMatch(/^--context istio-exit-study --namespace demo-site-load apply -f -$/m);
+      expect(calls).toMatch(/^--context istio-exit-study --namespace demo-site-load exec fake-load-pod -- touch \/tmp\/study-stop$/m);
+      expect(calls).toMatch(/^--context istio-exit-study --namespace demo-site-load delete job siege --ignore-not-found --wait=false$/m);
+    });
+
+    test("needs neither siege nor minikube on this machine", async () => {
+      const run = await runScript(clusterEnv({ FAKE_OUTAGE_SECONDS: "0", PATH: `${fakeCluster}:${toolsWithout("minikube")}` }));
+      expect(run.code).toBe(0);
+      expect(parseRolloutOutput(run.stdout).report!.availability).toBe(100);
+    });
+
+    test("a Job that never starts siege is a failed measurement quoting its log", async () => {
+      const run = await runScript(clusterEnv({ LOAD_JOB: job("echo 'E: Unable to locate package siege' >&2; exit 100"), ROLLOUT_TIMEOUT_SECONDS: "3" }));
+      expect(run.code).toBe(0);
+      expect(studyLine(run.stdout, "status")).toMatch(/^failed the load Job did not start siege within 3s: .*Unable to locate package siege/);
+    });
+  });
+
   test("fails at once, naming siege, when siege is missing", async () => {
-    const run = await runScript(env({ PATH: fakeCluster }));
+    const run = await runScript(env({ PATH: `${fakeCluster}:${toolsWithout("siege")}` }));
     expect(run.code).toBe(127);
     expect(run.stderr).toMatch(/siege is not on PATH: install it/);
     expect(run.stdout).toBe("");

@@ -1,0 +1,42 @@
+import { execFileSync } from "child_process";
+import * as path from "path";
+
+/** What Istio a cluster already has, as scripts/detect-istio.sh tells it. */
+export type InstalledIstio = { owner: "none" } | { owner: "study" } | { owner: "other"; version: string };
+
+export function parseIstioProbe(output: string): InstalledIstio {
+  const line = output.trim();
+  if (line === "none" || line === "study") return { owner: line };
+  const other = line.match(/^other (\S+)$/);
+  if (other) return { owner: "other", version: other[1] };
+  throw new Error(`scripts/detect-istio.sh printed something unexpected: ${JSON.stringify(line)}`);
+}
+
+/** Asks the cluster of `kubeContext`, with the user's kubectl. */
+export function probeInstalledIstio(kubeContext: string, projectDir: string): InstalledIstio {
+  try {
+    const output = execFileSync("bash", [path.join(projectDir, "scripts/detect-istio.sh")], {
+      env: { ...process.env, KUBE_CONTEXT: kubeContext },
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    return parseIstioProbe(output);
+  } catch (error) {
+    const stderr = (error as { stderr?: string }).stderr?.trim();
+    throw new Error(`could not tell which Istio context ${kubeContext} has: ${stderr || (error as Error).message}`);
+  }
+}
+
+/**
+ * Whether the study installs Istio or uses the one it found. Someone else's Istio of the configured
+ * version is used as it is (and never removed); of another version, the study stops rather than
+ * install a second one over it.
+ */
+export function istioPlan(installed: InstalledIstio, version: string, kubeContext: string): "install" | "reuse" {
+  if (installed.owner !== "other") return "install";
+  if (installed.version === version) return "reuse";
+  throw new Error(
+    `context ${kubeContext} already runs Istio ${installed.version}, not installed by this study, and config istioVersion is ${version}: ` +
+      `set istioVersion=${installed.version} to study that Istio, or use a cluster without it`,
+  );
+}

@@ -1,0 +1,67 @@
+import { KubeObject } from "./manifest";
+
+export interface LoadJobSettings {
+  namespace: string;
+  name: string;
+  image: string;
+  targetUrl: string;
+  concurrency: number;
+  /** siege's own time limit, a bound should nobody ever stop it. */
+  timeLimitSeconds: number;
+  /** The Job fails after this long, whatever happens inside it. */
+  deadlineSeconds: number;
+  siegerc: string;
+  /** scripts/in-cluster-load.sh, which the pod runs. */
+  script: string;
+}
+
+/** Where the pod's script waits for the test script's word to stop. */
+export const loadStopFile = "/tmp/study-stop";
+
+/**
+ * The Job that loads the Service from inside the cluster. Its pod stays outside the mesh (no sidecar,
+ * no ambient enrollment), so that no client-side proxy retries a failed request and hides it.
+ */
+export function loadJobManifest(settings: LoadJobSettings): KubeObject {
+  const outsideTheMesh = { "sidecar.istio.io/inject": "false", "istio.io/dataplane-mode": "none" };
+  return {
+    apiVersion: "batch/v1",
+    kind: "Job",
+    metadata: { name: settings.name, namespace: settings.namespace, labels: { "app.kubernetes.io/name": "istio-exit-study-load" } },
+    spec: {
+      backoffLimit: 0,
+      activeDeadlineSeconds: settings.deadlineSeconds,
+      ttlSecondsAfterFinished: 600,
+      template: {
+        metadata: { labels: { "app.kubernetes.io/name": "istio-exit-study-load", ...outsideTheMesh } },
+        spec: {
+          restartPolicy: "Never",
+          containers: [
+            {
+              name: "siege",
+              image: settings.image,
+              command: ["bash", "-c", settings.script],
+              env: [
+                { name: "TARGET_URL", value: settings.targetUrl },
+                { name: "CONCURRENCY", value: String(settings.concurrency) },
+                { name: "TIME_LIMIT_SECONDS", value: String(settings.timeLimitSeconds) },
+                { name: "SIEGERC_CONTENT", value: settings.siegerc },
+                { name: "STOP_FILE", value: loadStopFile },
+              ],
+              resources: {
+                requests: { cpu: "500m", memory: "128Mi" },
+                limits: { cpu: "2", memory: "512Mi" },
+              },
+            },
+          ],
+        },
+      },
+    },
+  };
+}
+
+/** The Service's address inside the cluster, on its first port. */
+export function serviceClusterUrl(service: KubeObject, namespace: string): string {
+  const port = service.spec.ports[0].port;
+  return `http://${service.metadata.name}.${namespace}.svc.cluster.local:${port}/`;
+}

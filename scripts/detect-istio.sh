@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Tells what Istio an existing cluster already has, so that the study neither installs it twice nor
+# takes over an install that is not its own. Prints one line:
+#   none               no istio-system namespace
+#   study              istio-system is labelled as installed by this study
+#   other <version>    istiod from someone else; <version> is its image tag ("unknown" if none)
+# Env: KUBE_CONTEXT.
+set -euo pipefail
+
+: "${KUBE_CONTEXT:?}"
+command -v kubectl >/dev/null || { echo "kubectl is not on PATH: install it from https://kubernetes.io/docs/tasks/tools/" >&2; exit 127; }
+kube() { kubectl --context "$KUBE_CONTEXT" "$@"; }
+
+# Assignments, not tests of $(...): a kubectl that fails must stop the script, not read as "none".
+namespace=$(kube get namespace istio-system --ignore-not-found -o name)
+[ -n "$namespace" ] || { echo none; exit 0; }
+ours=$(kube get namespace istio-system --selector istio-exit-study/installed-by -o name)
+if [ -n "$ours" ]; then
+  echo study
+else
+  image=$(kube --namespace istio-system get deployment istiod --ignore-not-found \
+    -o 'jsonpath={.spec.template.spec.containers[0].image}')
+  tag=${image##*:}
+  case "$tag" in
+    "$image" | */*) tag=unknown ;; # no tag, or the colon was a registry's port
+  esac
+  echo "other ${tag%-distroless}"
+fi

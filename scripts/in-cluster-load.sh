@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Runs in the load Job's pod (components/rolloutTest.ts puts it there): siege against the Service's
+# cluster address until the test script asks it to stop by creating STOP_FILE.
+# Env: TARGET_URL, CONCURRENCY, TIME_LIMIT_SECONDS, SIEGERC_CONTENT, STOP_FILE.
+set -euo pipefail
+
+: "${TARGET_URL:?}" "${CONCURRENCY:?}" "${TIME_LIMIT_SECONDS:?}" "${SIEGERC_CONTENT:?}" "${STOP_FILE:?}"
+# The default image is plain Debian: siege comes from Debian's own archive at start.
+if ! command -v siege >/dev/null; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null
+  apt-get install -y -qq --no-install-recommends siege >/dev/null
+fi
+rc=$(mktemp)
+printf '%s\n' "$SIEGERC_CONTENT" >"$rc"
+echo "study-load-started"
+# Line buffering gives each failed response the time it happened in the pod's log.
+stdbuf -oL siege --rc="$rc" --concurrent="$CONCURRENCY" --time="${TIME_LIMIT_SECONDS}S" "$TARGET_URL" 2>&1 &
+pid=$!
+while [ ! -e "$STOP_FILE" ] && kill -0 "$pid" 2>/dev/null; do
+  sleep 0.2
+done
+kill -INT "$pid" 2>/dev/null || true
+wait "$pid" || true

@@ -1,0 +1,21 @@
+// Plays the load Job's pod for the fake kubectl: runs the Job's own command with the Job's own
+// environment on this machine, and keeps its log as kubelet does, each line with an RFC 3339 time.
+// Usage: node fakePod.js STATE_DIR < job.json; the stop file is STATE_DIR/stop, the log STATE_DIR/job.log.
+const { spawn } = require("child_process");
+const fs = require("fs");
+const path = require("path");
+const readline = require("readline");
+
+const state = process.argv[2];
+const job = JSON.parse(fs.readFileSync(0, "utf8"));
+const container = job.spec.template.spec.containers[0];
+const env = { ...process.env };
+for (const { name, value } of container.env) env[name] = value;
+env.STOP_FILE = path.join(state, "stop");
+env.TARGET_URL = process.env.FAKE_URL;
+const log = fs.openSync(path.join(state, "job.log"), "a");
+const child = spawn(container.command[0], container.command.slice(1), { env, stdio: ["ignore", "pipe", "pipe"] });
+for (const stream of [child.stdout, child.stderr]) {
+  readline.createInterface({ input: stream }).on("line", (line) => fs.writeSync(log, `${new Date().toISOString()} ${line}\n`));
+}
+child.on("close", () => fs.writeFileSync(path.join(state, "job.done"), ""));
