@@ -114,7 +114,7 @@ export const configKeys = {
   loadImage: {
     type: "string",
     default: "debian:bookworm-slim",
-    description: "Image of the in-cluster load Job; it needs apt-get (siege is installed at start) or siege, stdbuf and perl.",
+    description: "Image of the in-cluster load Job: bash with apt-get (siege is installed at start), or bash, siege and stdbuf.",
   },
   concurrency: {
     type: "integer",

@@ -194,30 +194,5 @@ printf 'study-status: %s\n' "$status"
 printf 'study-sidecar: %s\n' "$sidecar"
 [ -n "$rollout_seconds" ] && printf 'study-rollout-seconds: %s\n' "$rollout_seconds"
 
-# Each line of siege is one of: a transaction (verbose; only the failed ones, 408 and 5xx, are kept),
-# an error (coloured, possibly glued to the end of a banner line), or the report and its banner.
-cat "$work/siege.err" "$work/siege.out" | sed -e 's/\x1b\[[0-9;]*m//g' |
-  awk '{ t = $1; line = substr($0, length($1) + 2)
-         if (line ~ /^HTTP\/[0-9.]+ +[0-9]+ /) { split(line, f, / +/)
-           if (f[2] == 408 || f[2] ~ /^5/) print "error " t " HTTP " f[2]; next }
-         at = match(line, /\[(error|alert|fatal)\]/)
-         if (at == 0) { print "text " line; next }
-         if (at > 1) print "text " substr(line, 1, at - 1)
-         print "error " t " " substr(line, at) }' >"$work/siege.lines"
-
-grep '^error ' "$work/siege.lines" | cut -d' ' -f3- | sort | uniq -c | sort -rn |
-  awk '{ count = $1; sub(/^ *[0-9]+ /, ""); print "study-errors: " count " " $0 }' || true
-grep '^error ' "$work/siege.lines" |
-  awk -v r="$restart_at" '{ d = ($2 - r) * 2; b = int(d); if (b > d) b--; n[b / 2]++ }
-       END { for (b in n) printf "%s %d\n", b, n[b] }' | sort -n |
-  awk '{ line = line " " $1 " " $2 } END { if (line != "") print "study-error-bins:" line }' || true
-awk -v r="$restart_at" '
-  { t = $1; delete present
-    for (i = 2; i <= NF; i++) { split($i, kv, "="); present[kv[1]] = 1
-      if (kv[2] != "" && !(kv[1] in terminating)) { terminating[kv[1]] = t; order[++n] = kv[1] } }
-    for (p in terminating) if (!(p in present) && !(p in gone)) gone[p] = t }
-  END { for (i = 1; i <= n; i++) { p = order[i]
-          printf "study-pod: %s terminating=%.1f gone=%s\n", p, terminating[p] - r, (p in gone) ? sprintf("%.1f", gone[p] - r) : "never" } }' \
-  "$work/pods.log"
-
-grep '^text ' "$work/siege.lines" | cut -c6- || true
+cat "$work/siege.err" "$work/siege.out" | RESTART_AT="$restart_at" PODS_LOG="$work/pods.log" \
+  bash "$(dirname "$0")/summarize-siege.sh"

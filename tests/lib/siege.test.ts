@@ -163,7 +163,10 @@ const haveSiege = (process.env.PATH ?? "")
   .some((dir) => dir !== "" && fs.existsSync(path.join(dir, "siege")));
 if (!haveSiege) console.warn("siege is not on PATH: skipping the tests that run the real siege");
 
-/** Runs siege for 2 s against `url` with an rc file of our own, in a throwaway HOME. */
+/**
+ * Runs siege against `url` with an rc file of our own, in a throwaway HOME: 4 users of 25 requests
+ * each, a count rather than a time, so that a busy machine slows the run down but never thins it out.
+ */
 function runSiege(url: string, json: boolean): Promise<string> {
   if (!url.startsWith("http://127.0.0.1:")) throw new Error(`refusing to siege a non-loopback URL: ${url}`);
   const home = fs.mkdtempSync(path.join(os.tmpdir(), "siege-test-"));
@@ -174,7 +177,7 @@ function runSiege(url: string, json: boolean): Promise<string> {
   );
   return new Promise((resolve, reject) => {
     // Async on purpose: the server runs in this process and must keep answering.
-    const child = spawn("siege", ["-R", rc, "-c", "4", "-t", "2S", url], { env: { ...process.env, HOME: home }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn("siege", ["-R", rc, "-c", "4", "-r", "25", url], { env: { ...process.env, HOME: home }, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk) => (stdout += chunk));
