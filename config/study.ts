@@ -86,7 +86,7 @@ export class ConfigError extends Error {
 }
 
 const dnsLabel = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-const kubernetesVersion = /^v1\.\d+\.\d+$/;
+const kubernetesVersion = /^v1\.([3-9]\d|\d{3,})\.\d+$/;
 const istioVersion = /^1\.\d+\.\d+$/;
 // minikube names its drivers in lower case letters and digits; anything else is a typo or worse.
 const driverName = /^[a-z0-9]*$/;
@@ -299,7 +299,11 @@ export function readStudyConfig(source: ConfigSource, baseDir: string): StudyCon
     cluster: {
       kubeContext,
       profile: read.string("profile", dnsLabel, dnsLabelRule),
-      kubernetesVersion: read.string("kubernetesVersion", kubernetesVersion, "expected a version such as v1.35.1"),
+      kubernetesVersion: read.string(
+        "kubernetesVersion",
+        kubernetesVersion,
+        "expected v1.30.0 or newer, such as v1.35.1 (the preStop hook is Kubernetes' sleep action, on by default since 1.30)",
+      ),
       driver: read.string("driver", driverName, "expected a minikube driver name such as docker, or empty"),
       cpus: read.integer("cpus", 2, 64),
       memoryMiB: read.integer("memoryMiB", 2048, 262144),
