@@ -25,6 +25,14 @@ export interface IstioChart {
   values: Record<string, unknown>;
 }
 
+/**
+ * Where Helm finds a chart: a classic repository by URL and name, or an OCI registry (Istio's
+ * `oci://ghcr.io/istio/release/charts`) by the chart's full reference.
+ */
+export function chartSource(repo: string, chart: string): { chart: string; repositoryOpts?: { repo: string } } {
+  return repo.startsWith("oci://") ? { chart: `${repo.replace(/\/+$/, "")}/${chart}` } : { chart, repositoryOpts: { repo } };
+}
+
 /** Istio's charts for a mesh, in install order, with their Helm values. */
 export function istioCharts(mesh: "sidecar" | "ambient"): IstioChart[] {
   // base holds the CRDs and the validation webhook's default revision, which istiod needs first.
@@ -73,9 +81,8 @@ export class Istio extends pulumi.ComponentResource {
         `${name}-${chart}`,
         {
           name: release,
-          chart,
+          ...chartSource(settings.chartRepo, chart),
           version: settings.version,
-          repositoryOpts: { repo: settings.chartRepo },
           namespace: istioNamespace,
           values,
         },

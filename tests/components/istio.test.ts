@@ -45,11 +45,20 @@ describe("Istio with Helm", () => {
   });
 
   test("takes another version and repository from config", async () => {
-    const run = await runIstio({ ...helm, version: "1.30.2", chartRepo: "oci://ghcr.io/istio/release/charts" });
+    const run = await runIstio({ ...helm, version: "1.30.2", chartRepo: "https://charts.example.com/istio" });
     for (const release of run.all("kubernetes:helm.sh/v3:Release")) {
       expect(release.inputs.version).toBe("1.30.2");
-      expect(release.inputs.repositoryOpts).toEqual({ repo: "oci://ghcr.io/istio/release/charts" });
+      expect(release.inputs.repositoryOpts).toEqual({ repo: "https://charts.example.com/istio" });
     }
+  });
+
+  test("takes charts from an OCI registry by their full reference", async () => {
+    const run = await runIstio({ ...helm, chartRepo: "oci://ghcr.io/istio/release/charts/" });
+    expect(run.one("kubernetes:helm.sh/v3:Release", "-istiod").inputs).toMatchObject({
+      chart: "oci://ghcr.io/istio/release/charts/istiod",
+      version: "1.31.1",
+    });
+    expect(run.one("kubernetes:helm.sh/v3:Release", "-istiod").inputs.repositoryOpts).toBeUndefined();
   });
 });
 
