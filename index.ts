@@ -29,7 +29,8 @@ const cluster: StudyCluster = existingContext
 // already there when it is of the configured version.
 const needsIstio = config.istio.mesh !== "none";
 const istioFound = needsIstio && existingContext ? probeInstalledIstio(existingContext, __dirname) : { owner: "none" as const };
-const reuseIstio = needsIstio && istioPlan(istioFound, config.istio.version, existingContext) === "reuse";
+const reuseIstio =
+  needsIstio && istioPlan(istioFound, config.istio.version, existingContext, config.istio.mesh === "ambient") === "reuse";
 const istio =
   !needsIstio || reuseIstio
     ? undefined

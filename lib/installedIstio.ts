@@ -2,13 +2,16 @@ import { execFileSync } from "child_process";
 import * as path from "path";
 
 /** What Istio a cluster already has, as scripts/detect-istio.sh tells it. */
-export type InstalledIstio = { owner: "none" } | { owner: "study" } | { owner: "other"; version: string };
+export type InstalledIstio =
+  | { owner: "none" }
+  | { owner: "study" }
+  | { owner: "other"; version: string; ambient: boolean };
 
 export function parseIstioProbe(output: string): InstalledIstio {
   const line = output.trim();
   if (line === "none" || line === "study") return { owner: line };
-  const other = line.match(/^other (\S+)$/);
-  if (other) return { owner: "other", version: other[1] };
+  const other = line.match(/^other (\S+) (ambient|sidecar)$/);
+  if (other) return { owner: "other", version: other[1], ambient: other[2] === "ambient" };
   throw new Error(`scripts/detect-istio.sh printed something unexpected: ${JSON.stringify(line)}`);
 }
 
@@ -32,9 +35,17 @@ export function probeInstalledIstio(kubeContext: string, projectDir: string): In
  * version is used as it is (and never removed); of another version, the study stops rather than
  * install a second one over it.
  */
-export function istioPlan(installed: InstalledIstio, version: string, kubeContext: string): "install" | "reuse" {
+export function istioPlan(installed: InstalledIstio, version: string, kubeContext: string, needsAmbient: boolean): "install" | "reuse" {
   if (installed.owner !== "other") return "install";
-  if (installed.version === version) return "reuse";
+  if (installed.version === version) {
+    if (needsAmbient && !installed.ambient) {
+      throw new Error(
+        `context ${kubeContext} already runs Istio ${version}, not installed by this study, without ztunnel: ` +
+          "a case with mesh=ambient would measure pods outside the mesh; install Istio's ambient parts or drop those cases",
+      );
+    }
+    return "reuse";
+  }
   throw new Error(
     `context ${kubeContext} already runs Istio ${installed.version}, not installed by this study, and config istioVersion is ${version}: ` +
       `set istioVersion=${installed.version} to study that Istio, or use a cluster without it`,

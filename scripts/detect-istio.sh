@@ -3,7 +3,9 @@
 # takes over an install that is not its own. Prints one line:
 #   none               no istio-system namespace
 #   study              istio-system is labelled as installed by this study
-#   other <version>    istiod from someone else; <version> is its image tag ("unknown" if none)
+#   other <version> <ambient|sidecar>
+#                      istiod from someone else; <version> is its image tag ("unknown" if none),
+#                      ambient when a ztunnel DaemonSet runs beside it
 # Env: KUBE_CONTEXT.
 set -euo pipefail
 
@@ -14,7 +16,8 @@ kube() { kubectl --context "$KUBE_CONTEXT" "$@"; }
 # Assignments, not tests of $(...): a kubectl that fails must stop the script, not read as "none".
 namespace=$(kube get namespace istio-system --ignore-not-found -o name)
 [ -n "$namespace" ] || { echo none; exit 0; }
-ours=$(kube get namespace istio-system --selector istio-exit-study/installed-by -o name)
+# kubectl refuses a name together with a selector: the name goes in a field selector.
+ours=$(kube get namespaces --selector istio-exit-study/installed-by --field-selector metadata.name=istio-system -o name)
 if [ -n "$ours" ]; then
   echo study
 else
@@ -24,5 +27,6 @@ else
   case "$tag" in
     "$image" | */*) tag=unknown ;; # no tag, or the colon was a registry's port
   esac
-  echo "other ${tag%-distroless}"
+  ztunnel=$(kube --namespace istio-system get daemonset ztunnel --ignore-not-found -o name)
+  echo "other ${tag%-distroless} $([ -n "$ztunnel" ] && echo ambient || echo sidecar)"
 fi

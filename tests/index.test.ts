@@ -345,6 +345,16 @@ describe("an existing cluster (kubeContext)", () => {
     expect(registered).toEqual([]);
   });
 
+  test("reuses someone else's ambient Istio for ambient cases, and refuses one without ztunnel", async () => {
+    const ambient = await withFakeIstio("other docker.io/istio/pilot:1.31.1 ambient", () =>
+      runStudy({ kubeContext: "kind-lab", cases: "ambient-hook" }),
+    );
+    expect(ambient.all("kubernetes:helm.sh/v3:Release")).toEqual([]);
+    await expect(
+      withFakeIstio("other docker.io/istio/pilot:1.31.1", () => runStudy({ kubeContext: "kind-lab", cases: "ambient-hook" })),
+    ).rejects.toThrow("without ztunnel");
+  });
+
   test("does not look for Istio when no case needs it", async () => {
     const run = await withFakeIstio("other docker.io/istio/pilot:1.2.3", () => runStudy({ kubeContext: "kind-lab", mesh: "none" }));
     expect(run.outputs.istioVersion).toBe("none");

@@ -10,9 +10,9 @@ describe("scripts/detect-istio.sh, through probeInstalledIstio", () => {
   test.each([
     ["none", { owner: "none" }],
     ["study", { owner: "study" }],
-    ["other docker.io/istio/pilot:1.31.1", { owner: "other", version: "1.31.1" }],
-    ["other docker.io/istio/pilot:1.30.2-distroless", { owner: "other", version: "1.30.2" }],
-    ["other registry.local:5000/istio/pilot", { owner: "other", version: "unknown" }],
+    ["other docker.io/istio/pilot:1.31.1", { owner: "other", version: "1.31.1", ambient: false }],
+    ["other docker.io/istio/pilot:1.30.2-distroless ambient", { owner: "other", version: "1.30.2", ambient: true }],
+    ["other registry.local:5000/istio/pilot", { owner: "other", version: "unknown", ambient: false }],
   ])("istio-system holding %s", (istio, expected) => {
     expect(withFakeIstio(istio, () => probeInstalledIstio("kind-lab", projectDir))).toEqual(expected);
   });
@@ -22,6 +22,14 @@ describe("scripts/detect-istio.sh, through probeInstalledIstio", () => {
       probeInstalledIstio("kind-lab", projectDir);
       const calls = fs.readFileSync(path.join(process.env.FAKE_STATE!, "kubectl.calls"), "utf8");
       expect(calls).toBe("--context kind-lab get namespace istio-system --ignore-not-found -o name\n");
+    });
+  });
+
+  test("asks for the study's label without naming the namespace, which kubectl would refuse", () => {
+    withFakeIstio("study", () => {
+      expect(probeInstalledIstio("kind-lab", projectDir)).toEqual({ owner: "study" });
+      const calls = fs.readFileSync(path.join(process.env.FAKE_STATE!, "kubectl.calls"), "utf8");
+      expect(calls).toContain("get namespaces --selector istio-exit-study/installed-by --field-selector metadata.name=istio-system -o name");
     });
   });
 
@@ -40,14 +48,20 @@ describe("scripts/detect-istio.sh, through probeInstalledIstio", () => {
 
 describe("istioPlan", () => {
   test("installs where there is none, or the study's own", () => {
-    expect(istioPlan({ owner: "none" }, "1.31.1", "kind-lab")).toBe("install");
-    expect(istioPlan({ owner: "study" }, "1.31.1", "kind-lab")).toBe("install");
+    expect(istioPlan({ owner: "none" }, "1.31.1", "kind-lab", true)).toBe("install");
+    expect(istioPlan({ owner: "study" }, "1.31.1", "kind-lab", true)).toBe("install");
   });
   test("reuses someone else's Istio of the configured version", () => {
-    expect(istioPlan({ owner: "other", version: "1.31.1" }, "1.31.1", "kind-lab")).toBe("reuse");
+    expect(istioPlan({ owner: "other", version: "1.31.1", ambient: false }, "1.31.1", "kind-lab", false)).toBe("reuse");
+    expect(istioPlan({ owner: "other", version: "1.31.1", ambient: true }, "1.31.1", "kind-lab", true)).toBe("reuse");
+  });
+  test("stops rather than measure ambient cases on someone else's Istio without ztunnel", () => {
+    expect(() => istioPlan({ owner: "other", version: "1.31.1", ambient: false }, "1.31.1", "kind-lab", true)).toThrow(
+      "context kind-lab already runs Istio 1.31.1, not installed by this study, without ztunnel",
+    );
   });
   test("stops on someone else's Istio of another version, naming both and the way out", () => {
-    expect(() => istioPlan({ owner: "other", version: "1.30.2" }, "1.31.1", "kind-lab")).toThrow(
+    expect(() => istioPlan({ owner: "other", version: "1.30.2", ambient: true }, "1.31.1", "kind-lab", false)).toThrow(
       "context kind-lab already runs Istio 1.30.2, not installed by this study, and config istioVersion is 1.31.1: set istioVersion=1.30.2",
     );
   });
