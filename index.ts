@@ -41,6 +41,12 @@ const istio =
         clusterReady: cluster.ready,
       });
 const meshReady = istio ? [istio.ready] : [];
+// What the measurements ran on, beside the case itself: a rebuilt cluster or another Istio measures anew.
+const { installer, version, chartRepo, mesh: meshInstalled } = config.istio;
+const measuredOn = {
+  cluster: cluster.identity,
+  istio: istio ? `${installer} ${version} ${chartRepo} ${meshInstalled}` : reuseIstio ? `found ${version}` : "none",
+};
 
 // Workload: each case in a namespace of its own.
 const sites = config.cases.map(
@@ -52,8 +58,10 @@ const sites = config.cases.map(
     }),
 );
 
-// Test: the rolling restarts run one after another, in the order of the cases, never two at once;
+// Test: the rolling restarts run one after another, in the order of the cases, never two at once,
+// and only once every workload is in place, so that no Deployment rolls during another's test;
 // siege runs on this machine or, in a namespace outside the mesh, as a Job in the cluster.
+const allSitesReady = sites.flatMap((site) => site.ready);
 const loadReady =
   config.test.loadFrom === "cluster"
     ? [new LoadNamespace("load", { name: config.test.loadNamespace, provider: cluster.provider }).ready]
@@ -75,8 +83,8 @@ const caseResults = config.cases.map((studyCase, index) => {
         clusterUrl: serviceClusterUrl(studyCase.manifest.service, studyCase.namespace),
       },
       settings: config.test,
-      measured: { ...caseSetting(studyCase), replicas: studyCase.replicas, workload: site.fingerprint, repeat },
-      after: [...meshReady, ...site.ready, ...loadReady, ...previousTest],
+      measured: { ...caseSetting(studyCase), replicas: studyCase.replicas, workload: site.fingerprint, repeat, ...measuredOn },
+      after: [...meshReady, ...allSitesReady, ...loadReady, ...previousTest],
       loadJobName: caseResourceName("siege", studyCase.name, repeat),
     });
     previousTest = [test.done];

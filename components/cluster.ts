@@ -35,6 +35,8 @@ export interface StudyCluster {
   readonly provider: k8s.Provider;
   /** What commands that reach the cluster without the provider must wait for. */
   readonly ready: pulumi.Resource;
+  /** Names the cluster as built: it changes whenever the cluster is another one. */
+  readonly identity: string;
 }
 
 /** The study's own minikube profile and a Kubernetes provider bound to it. */
@@ -42,12 +44,14 @@ export class MinikubeCluster extends pulumi.ComponentResource implements StudyCl
   readonly kubeContext: string;
   readonly provider: k8s.Provider;
   readonly ready: pulumi.Resource;
+  readonly identity: string;
 
   constructor(name: string, args: MinikubeClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("istio-exit-study:index:MinikubeCluster", name, {}, opts);
     const { settings } = args;
     this.kubeContext = settings.profile;
     const identifier = minikubeClusterIdentifier(settings);
+    this.identity = identifier;
 
     // minikube cannot change a profile's version, driver, CPUs or memory in place: any change is a
     // new cluster, and the old one must be gone first since both have the same profile name.
@@ -104,14 +108,16 @@ export class ExistingCluster extends pulumi.ComponentResource implements StudyCl
   readonly kubeContext: string;
   readonly provider: k8s.Provider;
   readonly ready: pulumi.Resource;
+  readonly identity: string;
 
   constructor(name: string, args: ExistingClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("istio-exit-study:index:ExistingCluster", name, {}, opts);
     this.kubeContext = args.kubeContext;
+    // The context names the cluster: a new token or endpoint in the kubeconfig is no new cluster.
+    this.identity = `context/${args.kubeContext}`;
     this.provider = new k8s.Provider(
       `${name}-k8s`,
-      // The context names the cluster: a new token or endpoint in the kubeconfig is no new cluster.
-      { context: args.kubeContext, clusterIdentifier: `context/${args.kubeContext}` },
+      { context: args.kubeContext, clusterIdentifier: this.identity },
       { parent: this },
     );
     this.ready = this.provider;

@@ -16,9 +16,6 @@ export const istioNamespace = "istio-system";
 /** Marks an Istio the study installed, so that a later run on an existing cluster knows it for its own. */
 export const installedByLabel = { "istio-exit-study/installed-by": "istio-exit-study" };
 
-/** Istio's platform profile for minikube: its CNI node agent finds pod network namespaces there. */
-export const istioPlatform = "minikube";
-
 export interface IstioChart {
   release: string;
   chart: string;
@@ -33,8 +30,11 @@ export function chartSource(repo: string, chart: string): { chart: string; repos
   return repo.startsWith("oci://") ? { chart: `${repo.replace(/\/+$/, "")}/${chart}` } : { chart, repositoryOpts: { repo } };
 }
 
-/** Istio's charts for a mesh, in install order, with their Helm values. */
-export function istioCharts(mesh: "sidecar" | "ambient"): IstioChart[] {
+/**
+ * Istio's charts for a mesh, in install order, with their Helm values. The platform profile tells
+ * ambient's CNI node agent where the nodes keep pod network namespaces (minikube's differ).
+ */
+export function istioCharts(mesh: "sidecar" | "ambient", platform: string): IstioChart[] {
   // base holds the CRDs and the validation webhook's default revision, which istiod needs first.
   const base = { release: "istio-base", chart: "base", values: { defaultRevision: "default" } };
   if (mesh === "sidecar") return [base, { release: "istiod", chart: "istiod", values: {} }];
@@ -42,7 +42,7 @@ export function istioCharts(mesh: "sidecar" | "ambient"): IstioChart[] {
   return [
     base,
     { release: "istiod", chart: "istiod", values: { profile: "ambient" } },
-    { release: "istio-cni", chart: "cni", values: { profile: "ambient", global: { platform: istioPlatform } } },
+    { release: "istio-cni", chart: "cni", values: { profile: "ambient", ...(platform && { global: { platform } }) } },
     { release: "ztunnel", chart: "ztunnel", values: {} },
   ];
 }
@@ -75,7 +75,7 @@ export class Istio extends pulumi.ComponentResource {
       { parent: this, provider },
     );
     let previous: pulumi.Resource = namespace;
-    for (const { release, chart, values } of istioCharts(settings.mesh as "sidecar" | "ambient")) {
+    for (const { release, chart, values } of istioCharts(settings.mesh as "sidecar" | "ambient", settings.platform)) {
       // A Release waits until its resources are ready, so each chart starts on a working predecessor.
       previous = new k8s.helm.v3.Release(
         `${name}-${chart}`,
@@ -107,7 +107,7 @@ export class Istio extends pulumi.ComponentResource {
           KUBE_CONTEXT: kubeContext,
           ISTIO_VERSION: settings.version,
           ISTIO_PROFILE: settings.mesh === "ambient" ? "ambient" : "default",
-          ISTIO_PLATFORM: istioPlatform,
+          ISTIO_PLATFORM: settings.platform,
         },
         addPreviousOutputInEnv: false,
       },

@@ -25,6 +25,8 @@ export interface IstioSettings {
   installer: IstioInstaller;
   /** What Istio is installed for: nothing (none), sidecars, or ambient mode (which serves sidecars too). */
   mesh: Mesh;
+  /** Istio's platform profile (`global.platform`): minikube for the study's own cluster, else none. */
+  platform: "minikube" | "";
 }
 
 export interface WorkloadSettings {
@@ -313,6 +315,7 @@ export function readStudyConfig(source: ConfigSource, baseDir: string): StudyCon
       chartRepo: read.url("istioChartRepo"),
       installer: read.oneOf("istioInstaller", ["helm", "istioctl"] as const),
       mesh: meshToInstall(cases),
+      platform: kubeContext ? "" : "minikube",
     },
     cases,
     matrix,

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Installs Istio with the user's istioctl, as the seed study did, after checking that this istioctl
 # is the version the stack asks for (istioctl installs its own version, whatever the config says).
-# Env: KUBE_CONTEXT, ISTIO_VERSION, ISTIO_PROFILE, ISTIO_PLATFORM.
+# Env: KUBE_CONTEXT, ISTIO_VERSION, ISTIO_PROFILE, ISTIO_PLATFORM (empty: no platform profile).
 set -euo pipefail
 
-: "${KUBE_CONTEXT:?}" "${ISTIO_VERSION:?}" "${ISTIO_PROFILE:?}" "${ISTIO_PLATFORM:?}"
+: "${KUBE_CONTEXT:?}" "${ISTIO_VERSION:?}" "${ISTIO_PROFILE:?}" "${ISTIO_PLATFORM?}"
 command -v istioctl >/dev/null || { echo "istioctl is not on PATH: install it from https://istio.io/latest/docs/setup/additional-setup/download-istio-release/" >&2; exit 127; }
 
 found=$(istioctl version --remote=false)
@@ -12,7 +12,10 @@ if [ "$found" != "$ISTIO_VERSION" ]; then
   echo "istioctl on PATH is version $found, but config istioVersion is $ISTIO_VERSION: install istioctl $ISTIO_VERSION or set istioVersion=$found" >&2
   exit 1
 fi
-istioctl install --context "$KUBE_CONTEXT" --set profile="$ISTIO_PROFILE" \
-  --set values.global.platform="$ISTIO_PLATFORM" --skip-confirmation >&2
+args=(install --context "$KUBE_CONTEXT" --set profile="$ISTIO_PROFILE" --skip-confirmation)
+if [ -n "$ISTIO_PLATFORM" ]; then
+  args+=(--set values.global.platform="$ISTIO_PLATFORM")
+fi
+istioctl "${args[@]}" >&2
 # Marks the install as the study's own, as the Helm install's namespace is (components/istio.ts).
 kubectl --context "$KUBE_CONTEXT" label namespace istio-system istio-exit-study/installed-by=istio-exit-study --overwrite >&2

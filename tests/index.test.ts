@@ -74,6 +74,18 @@ describe("the study program", () => {
     expect(workload(after)).not.toEqual(workload(before));
   });
 
+  test.each([
+    ["kubernetesVersion", "v1.34.2"],
+    ["cpus", "6"],
+    ["istioVersion", "1.30.2"],
+    ["istioInstaller", "istioctl"],
+    ["mesh", "ambient"],
+  ])("a rebuilt cluster or another Istio (%s) measures again", async (key, value) => {
+    const trigger = async (config: Record<string, string>) =>
+      (await runStudy(config)).one("command:local:Command", "rollout-siege").inputs.triggers[0];
+    expect(await trigger({ [key]: value })).not.toEqual(await trigger({}));
+  });
+
   test("flipping injection rolls the pods: the Deployment's pod template changes", async () => {
     const template = async (injection: string) =>
       (await runStudy({ injection })).one("kubernetes:apps/v1:Deployment").inputs.spec.template;
@@ -213,6 +225,12 @@ describe("the whole study in one run (cases)", () => {
     const order = standardNames.map((name) => siegeOf(run, name).order);
     expect(order).toEqual([...order].sort((a, b) => a - b));
     expect(run.one("command:local:Command", "verdict-check").order).toBeGreaterThan(Math.max(...order));
+  });
+
+  test("no test starts before every workload is in place, so no Deployment rolls during a test", async () => {
+    const lastSiteSlow = { delayMs: (r: { name: string }) => (r.name === "demo-site-native-hook-deployment" ? 200 : 0) };
+    const run = await runStudy({ cases: "sidecar-hook,native-hook" }, lastSiteSlow);
+    expect(siegeOf(run, "sidecar-hook").order).toBeGreaterThan(run.one("kubernetes:apps/v1:Deployment", "native-hook-deployment").order);
   });
 
   test("repeats runs each case's test again, chained too, the repeat in its trigger", async () => {

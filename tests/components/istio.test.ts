@@ -1,7 +1,7 @@
 import { IstioSettings } from "../../config/study";
 import { runMocked } from "../harness";
 
-const helm: IstioSettings = { version: "1.31.1", chartRepo: "https://blob.istio.io/istio-release/charts", installer: "helm", mesh: "sidecar" };
+const helm: IstioSettings = { version: "1.31.1", chartRepo: "https://blob.istio.io/istio-release/charts", installer: "helm", mesh: "sidecar", platform: "minikube" };
 
 function runIstio(settings: IstioSettings) {
   return runMocked(
@@ -89,6 +89,11 @@ describe("Istio for ambient mode", () => {
       ["istio-cni", "cni", { profile: "ambient", global: { platform: "minikube" } }],
       ["ztunnel", "ztunnel", {}],
     ]);
+  });
+
+  test("on a cluster other than minikube, the CNI agent gets no platform profile", async () => {
+    const run = await runIstio({ ...helm, mesh: "ambient", platform: "" });
+    expect(run.one("kubernetes:helm.sh/v3:Release", "-cni").inputs.values).toEqual({ profile: "ambient" });
   });
 
   test("istioctl installs the ambient profile for the minikube platform", async () => {

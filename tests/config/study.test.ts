@@ -30,6 +30,7 @@ describe("readStudyConfig", () => {
       chartRepo: "https://blob.istio.io/istio-release/charts",
       installer: "helm",
       mesh: "sidecar",
+      platform: "minikube",
     });
     expect(config.cases[0]).toMatchObject({
       namespace: "demo-site",
@@ -73,6 +74,7 @@ describe("readStudyConfig", () => {
       chartRepo: "oci://ghcr.io/istio/release/charts",
       installer: "istioctl",
       mesh: "sidecar",
+      platform: "minikube",
     });
     expect(config.cases[0]).toMatchObject({
       namespace: "shop",
@@ -207,6 +209,7 @@ describe("the target cluster and where the load comes from", () => {
     (kubeContext) => {
       const config = read({ kubeContext });
       expect(config.cluster.kubeContext).toBe(kubeContext);
+      expect(config.istio.platform).toBe("");
       expect(config.test.loadFrom).toBe("cluster");
     },
   );
