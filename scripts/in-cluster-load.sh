@@ -13,12 +13,17 @@ if ! command -v siege >/dev/null; then
 fi
 rc=$(mktemp)
 printf '%s\n' "$SIEGERC_CONTENT" >"$rc"
+# Successful transactions are dropped here: thousands a second would make the kubelet rotate the
+# log, and `kubectl logs` reads only the current file. Line buffering gives each failed response
+# the time it happened in the pod's log.
+fifo=$(mktemp -u)
+mkfifo "$fifo"
+grep --line-buffered -Ev '^HTTP/[0-9.]+ +[123][0-9][0-9] ' <"$fifo" &
 echo "study-load-started"
-# Line buffering gives each failed response the time it happened in the pod's log.
-stdbuf -oL siege --rc="$rc" --concurrent="$CONCURRENCY" --time="${TIME_LIMIT_SECONDS}S" "$TARGET_URL" 2>&1 &
+stdbuf -oL siege --rc="$rc" --concurrent="$CONCURRENCY" --time="${TIME_LIMIT_SECONDS}S" "$TARGET_URL" >"$fifo" 2>&1 &
 pid=$!
 while [ ! -e "$STOP_FILE" ] && kill -0 "$pid" 2>/dev/null; do
   sleep 0.2
 done
 kill -INT "$pid" 2>/dev/null || true
-wait "$pid" || true
+wait || true

@@ -37,10 +37,11 @@ fi
 now() { perl -MTime::HiRes=time -e 'printf "%.3f\n", time'; }
 # Prefixes each line with the time it arrived, so that errors can be placed around the restart.
 stamp() { perl -MTime::HiRes=time -ne 'BEGIN { $| = 1 } printf "%.3f %s", time, $_'; }
-# `kubectl logs --timestamps` gives each line its time in the pod; the same form as stamp's.
+# `kubectl logs --timestamps` gives each line its time in the pod; the same form as stamp's, moved
+# onto this machine's clock by CLOCK_OFFSET (the node's clock minus this one's).
 from_log_timestamps() {
-  perl -MTime::Local=timegm -ne 'if (/^(\d+)-(\d+)-(\d+)T(\d+):(\d+):(\d+)(\.\d+)?Z (.*)$/) {
-    printf "%.3f %s\n", timegm($6, $5, $4, $3, $2 - 1, $1) + ($7 || 0), $8 }'
+  CLOCK_OFFSET="$clock_offset" perl -MTime::Local=timegm -ne 'if (/^(\d+)-(\d+)-(\d+)T(\d+):(\d+):(\d+)(\.\d+)?Z (.*)$/) {
+    printf "%.3f %s\n", timegm($6, $5, $4, $3, $2 - 1, $1) + ($7 || 0) - $ENV{CLOCK_OFFSET}, $8 }'
 }
 kube() { kubectl --context "$KUBE_CONTEXT" --namespace "$NAMESPACE" "$@"; }
 kube_load() { kubectl --context "$KUBE_CONTEXT" --namespace "$LOAD_NAMESPACE" "$@"; }
@@ -53,7 +54,7 @@ measurement_failed() {
 }
 
 work=$(mktemp -d)
-siege_pid="" service_pid="" watch_pid="" load_pod=""
+siege_pid="" service_pid="" watch_pid="" load_pod="" clock_offset=0
 cleanup() {
   # minikube service only cleans up its tunnel on SIGINT.
   for pid in "$siege_pid" "$service_pid"; do
@@ -105,11 +106,14 @@ start_load_on_host() {
   stamp_err_pid=$!
   # A time limit of its own keeps siege bounded even if this script is killed before it stops siege.
   local siege_args=(--rc="$SIEGERC" --concurrent="$CONCURRENCY" --time="${SIEGE_TIME_LIMIT_SECONDS}S" "$url")
-  # siege prints each transaction to stdout; line buffering (where stdbuf exists) stamps a failed
-  # response when it happens rather than when a block of output is flushed.
-  if command -v stdbuf >/dev/null; then
-    stdbuf -oL siege "${siege_args[@]}" >"$work/out.fifo" 2>"$work/err.fifo" &
+  # siege prints each transaction to stdout; line buffering stamps a failed response when it
+  # happens rather than when a block of output is flushed. macOS has stdbuf as Homebrew's gstdbuf.
+  local line_buffer
+  line_buffer=$(command -v stdbuf || command -v gstdbuf || true)
+  if [ -n "$line_buffer" ]; then
+    "$line_buffer" -oL siege "${siege_args[@]}" >"$work/out.fifo" 2>"$work/err.fifo" &
   else
+    log "neither stdbuf nor gstdbuf found: failed responses are timed when siege flushes its output"
     siege "${siege_args[@]}" >"$work/out.fifo" 2>"$work/err.fifo" &
   fi
   siege_pid=$!
@@ -125,19 +129,35 @@ start_load_in_cluster() {
   kube_load delete job "$LOAD_JOB_NAME" --ignore-not-found >&2
   printf '%s' "$LOAD_JOB" | kube_load apply -f - >&2
   # The pod may pull its image and install siege first: as long as a rollout may take.
-  for _ in $(seq 1 "$ROLLOUT_TIMEOUT_SECONDS"); do
+  local deadline=$((SECONDS + ROLLOUT_TIMEOUT_SECONDS)) failed
+  while [ "$SECONDS" -lt "$deadline" ]; do
     load_pod=$(kube_load get pods --selector "job-name=$LOAD_JOB_NAME" -o 'jsonpath={.items[0].metadata.name}' 2>/dev/null || true)
     # Not grep -q: quitting early would break the pipe, and pipefail would call that a miss.
     if [ -n "$load_pod" ] && kube_load logs "$load_pod" 2>/dev/null | grep '^study-load-started' >/dev/null; then
       log "load Job $LOAD_JOB_NAME runs siege in pod $load_pod"
+      measure_clock_offset
       return
     fi
+    failed=$(kube_load get job "$LOAD_JOB_NAME" -o 'jsonpath={.status.failed}' 2>/dev/null || true)
+    if [ -n "$failed" ] && [ "$failed" != 0 ]; then break; fi
     sleep 1
   done
   measurement_failed "the load Job did not start siege within ${ROLLOUT_TIMEOUT_SECONDS}s: $(kube_load logs "job/$LOAD_JOB_NAME" --tail=3 2>&1 | tr '\n' ' ')"
 }
+# Errors are timed by the node's clock, the restart by this machine's: the difference, seen through
+# one exec (half its round trip is the uncertainty), puts both on one clock. 0 when it cannot be read.
+measure_clock_offset() {
+  local before pod_now after
+  before=$(now)
+  pod_now=$(kube_load exec "$load_pod" -- date +%s.%N 2>/dev/null || true)
+  after=$(now)
+  clock_offset=$(awk -v b="$before" -v a="$after" -v p="$pod_now" \
+    'BEGIN { if (p ~ /^[0-9]+\.[0-9]+$/) printf "%.3f", p - (a + b) / 2; else print 0 }')
+  log "the load pod's clock is ${clock_offset}s ahead of this machine's"
+}
 stop_load_in_cluster() {
-  kube_load exec "$load_pod" -- touch "$LOAD_STOP_FILE" >&2
+  # A pod that is already gone (evicted, out of memory) has still left its log.
+  kube_load exec "$load_pod" -- touch "$LOAD_STOP_FILE" >&2 || log "could not reach the load pod to stop siege"
   kube_load wait --for=condition=complete "job/$LOAD_JOB_NAME" --timeout=120s >&2 || log "the load Job did not complete"
   kube_load logs "$load_pod" --timestamps | from_log_timestamps | grep -v ' study-load-started$' >"$work/siege.err" || true
   : >"$work/siege.out"
@@ -153,7 +173,8 @@ sidecar=$(kube get pods --selector "$POD_SELECTOR" -o \
   awk '{ mode = "none"; native = 0
          for (i = 1; i <= NF; i++) { if ($i == "|") native = 1; else if ($i == "istio-proxy") mode = native ? "native" : "classic" }
          modes[mode] = 1 }
-       END { n = 0; for (m in modes) { n++; found = m }; print (n == 1 ? found : (n == 0 ? "none" : "mixed")) }')
+       END { n = 0; for (m in modes) { n++; found = m }; print (n == 1 ? found : (n == 0 ? "none" : "mixed")) }') ||
+  measurement_failed "could not list the pods of deployment/$DEPLOYMENT"
 log "pods run sidecar: $sidecar"
 
 if [ "$LOAD_FROM" = host ]; then start_load_on_host; else start_load_in_cluster; fi
@@ -172,7 +193,7 @@ sleep "$WARMUP_SECONDS"
 watch_pid=$!
 
 restart_at=$(now)
-kube rollout restart "deployment/$DEPLOYMENT" >&2
+kube rollout restart "deployment/$DEPLOYMENT" >&2 || measurement_failed "kubectl rollout restart deployment/$DEPLOYMENT failed"
 log "rollout restart issued"
 status="ok"
 if kube rollout status "deployment/$DEPLOYMENT" --timeout="${ROLLOUT_TIMEOUT_SECONDS}s" >&2; then

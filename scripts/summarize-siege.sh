@@ -10,7 +10,8 @@ trap 'rm -f "$lines"' EXIT
 
 # Each line of siege is one of: a transaction (verbose; only the failed ones, 408 and 5xx, are kept),
 # an error (coloured, possibly glued to the end of a banner line), or the report and its banner.
-sed -e 's/\x1b\[[0-9;]*m//g' |
+# perl, not sed: BSD sed (macOS) knows no \x1b.
+perl -pe 's/\e\[[0-9;]*m//g' |
   awk '{ t = $1; line = substr($0, length($1) + 2)
          if (line ~ /^HTTP\/[0-9.]+ +[0-9]+ /) { split(line, f, / +/)
            if (f[2] == 408 || f[2] ~ /^5/) print "error " t " HTTP " f[2]; next }

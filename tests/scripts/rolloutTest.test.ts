@@ -209,6 +209,20 @@ const availability = (stdout: string) => Number(stdout.match(/^Availability:\s+(
       expect(calls).toMatch(/^--context istio-exit-study --namespace demo-site-load delete job siege --ignore-not-found --wait=false$/m);
     });
 
+    test("puts the node's clock on this machine's, so that errors still fall at the restart", async () => {
+      const run = await runScript(clusterEnv({ FAKE_POD_CLOCK_OFFSET: "30" }));
+      expect(run.stderr).toMatch(/the load pod's clock is 30\.\d+s ahead of this machine's|the load pod's clock is 29\.9\d+s ahead/);
+      const window = errorWindow(parseRolloutOutput(run.stdout))!;
+      expect(Math.abs(window.firstErrorSeconds)).toBeLessThan(2);
+    });
+
+    test("keeps only failed responses in the pod's log", async () => {
+      await runScript(clusterEnv({}));
+      const log = fs.readFileSync(path.join(state, "job.log"), "utf8");
+      expect(log).not.toMatch(/ HTTP\/1\.1 200 /);
+      expect(log).toMatch(/Connection reset by peer/);
+    });
+
     test("needs neither siege nor minikube on this machine", async () => {
       const run = await runScript(clusterEnv({ FAKE_OUTAGE_SECONDS: "0", PATH: `${fakeCluster}:${toolsWithout("minikube")}` }));
       expect(run.code).toBe(0);

@@ -1,6 +1,7 @@
 // Plays the load Job's pod for the fake kubectl: runs the Job's own command with the Job's own
 // environment on this machine, and keeps its log as kubelet does, each line with an RFC 3339 time.
 // Usage: node fakePod.js STATE_DIR < job.json; the stop file is STATE_DIR/stop, the log STATE_DIR/job.log.
+// The pod's clock runs FAKE_POD_CLOCK_OFFSET seconds ahead of this machine's, as a node's may.
 const { spawn } = require("child_process");
 const fs = require("fs");
 const path = require("path");
@@ -13,9 +14,10 @@ const env = { ...process.env };
 for (const { name, value } of container.env) env[name] = value;
 env.STOP_FILE = path.join(state, "stop");
 env.TARGET_URL = process.env.FAKE_URL;
+const skewMs = Number(process.env.FAKE_POD_CLOCK_OFFSET ?? 0) * 1000;
 const log = fs.openSync(path.join(state, "job.log"), "a");
 const child = spawn(container.command[0], container.command.slice(1), { env, stdio: ["ignore", "pipe", "pipe"] });
 for (const stream of [child.stdout, child.stderr]) {
-  readline.createInterface({ input: stream }).on("line", (line) => fs.writeSync(log, `${new Date().toISOString()} ${line}\n`));
+  readline.createInterface({ input: stream }).on("line", (line) => fs.writeSync(log, `${new Date(Date.now() + skewMs).toISOString()} ${line}\n`));
 }
 child.on("close", () => fs.writeFileSync(path.join(state, "job.done"), ""));
