@@ -73,7 +73,7 @@ export function podSelector(manifest: WorkloadManifest): string {
 }
 
 /** Istio's own default terminationDrainDuration, which the grace period must leave room for. */
-export const istioDefaultDrainSeconds = 5;
+const istioDefaultDrainSeconds = 5;
 const shutdownMarginSeconds = 15;
 const kubernetesDefaultGraceSeconds = 30;
 
