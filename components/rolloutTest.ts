@@ -104,10 +104,15 @@ export function rolloutTestTrigger(measured: RolloutTestArgs["measured"], settin
   return JSON.stringify(sorted);
 }
 
-/** Upper bound of one test: two rollouts (wait for the current one, then the restart) and the load around them. */
+/**
+ * Upper bound of one test: the wait for the current rollout, for the load Job's pod to start siege
+ * (in the cluster), and for the restart's rollout, each at most rolloutTimeoutSeconds, the load
+ * around them, and slack for the URL, the Job's end and its log.
+ */
 export function rolloutTestTimeoutSeconds(settings: TestSettings): number {
-  const slackForUrlAndStartup = 180;
-  return 2 * settings.rolloutTimeoutSeconds + settings.warmupSeconds + settings.settleSeconds + slackForUrlAndStartup;
+  const waits = settings.loadFrom === "cluster" ? 3 : 2;
+  const slack = 300;
+  return waits * settings.rolloutTimeoutSeconds + settings.warmupSeconds + settings.settleSeconds + slack;
 }
 
 /** One measured rolling restart: siege's load through `kubectl rollout restart`. */

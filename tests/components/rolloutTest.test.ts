@@ -1,5 +1,5 @@
 import { TestSettings } from "../../config/study";
-import { RolloutTarget } from "../../components/rolloutTest";
+import { RolloutTarget, rolloutTestTimeoutSeconds } from "../../components/rolloutTest";
 import { runMocked } from "../harness";
 
 const target: RolloutTarget = {
@@ -64,6 +64,11 @@ describe("RolloutTest", () => {
     expect(siege.order).toBeGreaterThan(run.one("command:local:Command", "workload").order);
   });
 
+  test("its time limit covers every wait of the script, the load Job's start included", () => {
+    expect(rolloutTestTimeoutSeconds(settings)).toBe(2 * 300 + 5 + 10 + 300);
+    expect(rolloutTestTimeoutSeconds({ ...settings, loadFrom: "cluster" })).toBe(3 * 300 + 5 + 10 + 300);
+  });
+
   test("its measurement is the script's stdout, parsed", async () => {
     const run = await runTest();
     expect(run.outputs.measurement).toMatchObject({ status: "ok", sidecar: "classic", report: { availability: 99.98 } });
@@ -123,7 +128,7 @@ describe("RolloutTest with loadFrom=cluster", () => {
 
   test("the Job has limits, runs once and ends by a deadline", async () => {
     const { job } = await jobOf();
-    expect(job.spec).toMatchObject({ backoffLimit: 0, activeDeadlineSeconds: 2 * 300 + 5 + 10 + 180 });
+    expect(job.spec).toMatchObject({ backoffLimit: 0, activeDeadlineSeconds: 3 * 300 + 5 + 10 + 300 });
     expect(job.spec.template.spec.restartPolicy).toBe("Never");
     expect(job.spec.template.spec.containers[0].resources.limits).toEqual({ cpu: "2", memory: "512Mi" });
   });
