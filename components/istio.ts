@@ -2,6 +2,7 @@ import * as command from "@pulumi/command";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { IstioSettings } from "../config/study";
+import { chartSource, istioCharts } from "../lib/istioCharts";
 
 export interface IstioArgs {
   settings: IstioSettings;
@@ -15,37 +16,6 @@ export interface IstioArgs {
 export const istioNamespace = "istio-system";
 /** Marks an Istio the study installed, so that a later run on an existing cluster knows it for its own. */
 export const installedByLabel = { "istio-exit-study/installed-by": "istio-exit-study" };
-
-export interface IstioChart {
-  release: string;
-  chart: string;
-  values: Record<string, unknown>;
-}
-
-/**
- * Where Helm finds a chart: a classic repository by URL and name, or an OCI registry (Istio's
- * `oci://ghcr.io/istio/release/charts`) by the chart's full reference.
- */
-export function chartSource(repo: string, chart: string): { chart: string; repositoryOpts?: { repo: string } } {
-  return repo.startsWith("oci://") ? { chart: `${repo.replace(/\/+$/, "")}/${chart}` } : { chart, repositoryOpts: { repo } };
-}
-
-/**
- * Istio's charts for a mesh, in install order, with their Helm values. The platform profile tells
- * ambient's CNI node agent where the nodes keep pod network namespaces (minikube's differ).
- */
-export function istioCharts(mesh: "sidecar" | "ambient", platform: string): IstioChart[] {
-  // base holds the CRDs and the validation webhook's default revision, which istiod needs first.
-  const base = { release: "istio-base", chart: "base", values: { defaultRevision: "default" } };
-  if (mesh === "sidecar") return [base, { release: "istiod", chart: "istiod", values: {} }];
-  // Ambient's istiod still injects sidecars; the CNI node agent and ztunnel carry ambient traffic.
-  return [
-    base,
-    { release: "istiod", chart: "istiod", values: { profile: "ambient" } },
-    { release: "istio-cni", chart: "cni", values: { profile: "ambient", ...(platform && { global: { platform } }) } },
-    { release: "ztunnel", chart: "ztunnel", values: {} },
-  ];
-}
 
 /**
  * Istio's control plane, ready (istiod's injection webhook serving) before anything depends on it:

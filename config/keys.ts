@@ -49,7 +49,7 @@ export const configKeys = {
   istioChartRepo: {
     type: "string",
     default: "https://blob.istio.io/istio-release/charts",
-    description: "Helm repository of Istio's charts (for 1.31+ the Google-hosted one has none).",
+    description: "Where Helm finds Istio's charts: a repository (https://, http://, oci://; for 1.31+ the Google-hosted one has none), or a folder holding them as `helm pull --untar` leaves them.",
   },
   istioInstaller: {
     type: "string",

@@ -1,6 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parse as parseYaml } from "yaml";
+import { istioChartNames } from "../lib/istioCharts";
 import { parseWorkloadManifest, WorkloadManifest } from "../lib/manifest";
 import { ConfigKey, configKeys } from "./keys";
 
@@ -139,18 +140,31 @@ class Reader {
     return Number(value);
   }
 
-  url(key: ConfigKey): string {
+  /**
+   * Where Helm finds Istio's charts: a repository (https://, http:// or oci://), or a folder that
+   * holds them as `helm pull --untar` leaves them, for clusters that cannot reach a repository. A
+   * folder is returned as an absolute path; a relative one starts at `baseDir`.
+   */
+  chartRepo(key: ConfigKey, baseDir: string, charts: readonly string[]): string {
     const value = this.raw(key);
-    let parsed: URL | undefined;
-    try {
-      parsed = new URL(value);
-    } catch {
-      parsed = undefined;
+    const allowed = `expected an https://, http:// or oci:// URL, or a folder holding the charts ${charts.join(", ")}`;
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) {
+      let parsed: URL | undefined;
+      try {
+        parsed = new URL(value);
+      } catch {
+        parsed = undefined;
+      }
+      if (!parsed || !["https:", "http:", "oci:"].includes(parsed.protocol)) this.fail(key, value, allowed);
+      return value;
     }
-    if (!parsed || !["https:", "http:", "oci:"].includes(parsed.protocol)) {
-      this.fail(key, value, "expected an https://, http:// or oci:// URL");
+    if (value === "") this.fail(key, value, allowed);
+    const folder = path.resolve(baseDir, value);
+    const missing = charts.filter((chart) => !fs.existsSync(path.join(folder, chart, "Chart.yaml")));
+    if (missing.length > 0) {
+      this.fail(key, value, `${allowed}; ${folder} has no ${missing.map((chart) => `${chart}/Chart.yaml`).join(", ")}`);
     }
-    return value;
+    return folder;
   }
 
   manifest(key: ConfigKey, baseDir: string): WorkloadManifest {
@@ -312,7 +326,7 @@ export function readStudyConfig(source: ConfigSource, baseDir: string): StudyCon
     },
     istio: {
       version: read.string("istioVersion", istioVersion, "expected a version such as 1.31.1"),
-      chartRepo: read.url("istioChartRepo"),
+      chartRepo: read.chartRepo("istioChartRepo", baseDir, istioChartNames(meshToInstall(cases))),
       installer: read.oneOf("istioInstaller", ["helm", "istioctl"] as const),
       mesh: meshToInstall(cases),
       platform: kubeContext ? "" : "minikube",

@@ -52,6 +52,13 @@ describe("Istio with Helm", () => {
     }
   });
 
+  test("takes charts from a local folder by their own folders, with no repository", async () => {
+    const run = await runIstio({ ...helm, chartRepo: "/srv/istio-charts" });
+    const istiod = run.one("kubernetes:helm.sh/v3:Release", "-istiod").inputs;
+    expect(istiod).toMatchObject({ chart: "/srv/istio-charts/istiod", version: "1.31.1" });
+    expect(istiod.repositoryOpts).toBeUndefined();
+  });
+
   test("takes charts from an OCI registry by their full reference", async () => {
     const run = await runIstio({ ...helm, chartRepo: "oci://ghcr.io/istio/release/charts/" });
     expect(run.one("kubernetes:helm.sh/v3:Release", "-istiod").inputs).toMatchObject({

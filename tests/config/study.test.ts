@@ -110,7 +110,8 @@ describe("readStudyConfig", () => {
     ["kubernetesVersion", "v1.29.4", 'config kubernetesVersion="v1.29.4" is invalid: expected v1.30.0 or newer'],
     ["istioVersion", "latest", 'config istioVersion="latest" is invalid: expected a version such as 1.31.1'],
     ["driver", "docker --force", 'config driver="docker --force" is invalid: expected a minikube driver name'],
-    ["istioChartRepo", "not a url", 'config istioChartRepo="not a url" is invalid: expected an https://, http:// or oci:// URL'],
+    ["istioChartRepo", "not a url", `config istioChartRepo="not a url" is invalid: expected an https://, http:// or oci:// URL, or a folder holding the charts base, istiod; ${projectDir}/not a url has no base/Chart.yaml, istiod/Chart.yaml`],
+    ["istioChartRepo", "", 'config istioChartRepo="" is invalid: expected an https://, http:// or oci:// URL, or a folder'],
     ["kubeContext", "my context", 'config kubeContext="my context" is invalid: expected the name of a context in your kubeconfig'],
     ["kubeContext", "ctx;reboot", 'config kubeContext="ctx;reboot" is invalid: expected the name of a context in your kubeconfig'],
     ["loadFrom", "laptop", 'config loadFrom="laptop" is invalid: expected one of auto, host, cluster'],
@@ -120,6 +121,7 @@ describe("readStudyConfig", () => {
     ["proxyDrainSeconds", "-1", 'config proxyDrainSeconds="-1" is invalid: expected a whole number from 0 to 600'],
     ["exitOnZeroActiveConnections", "yes", 'config exitOnZeroActiveConnections="yes" is invalid: expected true or false'],
     ["istioChartRepo", "file:///etc", 'config istioChartRepo="file:///etc" is invalid: expected an https://, http:// or oci:// URL'],
+    ["istioChartRepo", "ftp://charts.example.com", 'config istioChartRepo="ftp://charts.example.com" is invalid: expected an https://'],
   ])("rejects %s=%j, naming the key, the value and what is allowed", (key, value, message) => {
     expect(() => read({ [key]: value })).toThrow(ConfigError);
     expect(() => read({ [key]: value })).toThrow(message);
@@ -129,6 +131,34 @@ describe("readStudyConfig", () => {
     expect(() => read({ injection: "true", mesh })).toThrow(
       `config injection="true" is invalid: sidecar injection needs mesh=sidecar, and mesh is ${mesh}`,
     );
+  });
+
+  describe("istioChartRepo as a folder of charts", () => {
+    const chartFolder = (charts: string[]) => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "study-charts-"));
+      for (const chart of charts) {
+        fs.mkdirSync(path.join(dir, chart));
+        fs.writeFileSync(path.join(dir, chart, "Chart.yaml"), `name: ${chart}\n`);
+      }
+      return dir;
+    };
+
+    test("takes a folder with the charts the mesh needs, as an absolute path", () => {
+      const dir = chartFolder(["base", "istiod"]);
+      expect(read({ istioChartRepo: dir }).istio.chartRepo).toBe(dir);
+      expect(read({ istioChartRepo: path.relative(projectDir, dir) }).istio.chartRepo).toBe(dir);
+    });
+
+    test("takes the engine's stand-in charts, relative to the project", () => {
+      expect(read({ istioChartRepo: "engine/charts", mesh: "ambient" }).istio.chartRepo).toBe(path.join(projectDir, "engine/charts"));
+    });
+
+    test("refuses a folder without the charts ambient needs, naming them", () => {
+      const dir = chartFolder(["base", "istiod"]);
+      expect(() => read({ istioChartRepo: dir, mesh: "ambient" })).toThrow(
+        `config istioChartRepo="${dir}" is invalid: expected an https://, http:// or oci:// URL, or a folder holding the charts base, istiod, cni, ztunnel; ${dir} has no cni/Chart.yaml, ztunnel/Chart.yaml`,
+      );
+    });
   });
 
   test("reads the fix switches", () => {
