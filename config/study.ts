@@ -3,6 +3,7 @@ import * as path from "path";
 import { parse as parseYaml } from "yaml";
 import { istioChartNames } from "../lib/istioCharts";
 import { parseWorkloadManifest, WorkloadManifest } from "../lib/manifest";
+import { caseResourceName } from "../lib/naming";
 import { ConfigKey, configKeys } from "./keys";
 
 export type IstioInstaller = "helm" | "istioctl";
@@ -307,6 +308,9 @@ export function readStudyConfig(source: ConfigSource, baseDir: string): StudyCon
     : [{ name: "", namespace, ...workload, ...stackCase }];
   const duplicate = cases.find((c, i) => cases.findIndex((d) => d.name === c.name) !== i);
   if (duplicate) throw new ConfigError("cases", casesValue ?? "", `case ${duplicate.name} is listed twice`);
+  const repeats = read.integer("repeats", 1, 20);
+  const clash = nameClash(cases, repeats);
+  if (clash) throw new ConfigError("cases", casesValue ?? "", clash);
 
   const kubeContext = read.string("kubeContext", contextName, "expected the name of a context in your kubeconfig, or empty");
   const loadFrom = read.oneOf("loadFrom", ["auto", "host", "cluster"] as const);
@@ -342,10 +346,28 @@ export function readStudyConfig(source: ConfigSource, baseDir: string): StudyCon
       warmupSeconds: read.integer("warmupSeconds", 0, 300),
       settleSeconds: read.integer("settleSeconds", 0, 600),
       rolloutTimeoutSeconds: read.integer("rolloutTimeoutSeconds", 10, 3600),
-      repeats: read.integer("repeats", 1, 20),
+      repeats,
       run: read.string("run", /^.{0,100}$/, "expected a label of at most 100 characters"),
     },
   };
+}
+
+/**
+ * Two cases whose tests would get the same resource name, the later one's repeat number making
+ * it another case's name (`x` at repeat 2 and `x-2`): which, or undefined.
+ */
+function nameClash(cases: StudyCase[], repeats: number): string | undefined {
+  const owners = new Map<string, string>();
+  for (const { name } of cases) {
+    for (let repeat = 1; repeat <= repeats; repeat++) {
+      const resource = caseResourceName("rollout", name, repeat);
+      const owner = `case ${name} at repeat ${repeat}`;
+      const other = owners.get(resource);
+      if (other) return `${other} and ${owner} would both be named ${resource}: rename one of the cases`;
+      owners.set(resource, owner);
+    }
+  }
+  return undefined;
 }
 
 /** One Istio serves every case: ambient's control plane also injects sidecars. */

@@ -331,6 +331,17 @@ describe("cases", () => {
     expect(() => read({ cases })).toThrow(message);
   });
 
+  test("refuses two cases whose repeated tests would share a resource name, naming both", () => {
+    const cases = "[{name: x}, {name: x-2}]";
+    expect(() => read({ cases, repeats: "2" })).toThrow(
+      `config cases="${cases}" is invalid: case x at repeat 2 and case x-2 at repeat 1 would both be named rollout-x-2: rename one of the cases`,
+    );
+    expect(read({ cases, repeats: "1" }).cases.map((c) => c.name)).toEqual(["x", "x-2"]);
+    expect(() => read({ cases: "[{name: x-2}, {name: x}]", repeats: "2" })).toThrow(
+      "case x-2 at repeat 1 and case x at repeat 2 would both be named rollout-x-2",
+    );
+  });
+
   test.each(["0", "-1", "x"])("rejects repeats=%s", (repeats) => {
     expect(() => read({ repeats })).toThrow(`config repeats="${repeats}" is invalid: expected a whole number from 1 to 20`);
   });
