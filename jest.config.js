@@ -3,5 +3,7 @@ module.exports = {
   preset: "ts-jest",
   testEnvironment: "node",
   roots: ["<rootDir>/tests"],
+  // The engine suite runs the real engine on a local control plane: npm run test:engine.
+  testPathIgnorePatterns: ["/node_modules/", "<rootDir>/tests/engine/"],
   testTimeout: 60000,
 };

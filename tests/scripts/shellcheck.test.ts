@@ -1,4 +1,4 @@
-// Every shell script of the project, the fake cluster's included, is shellcheck-clean.
+// Every shell script of the project, the fake cluster's and the engine's included, is shellcheck-clean.
 import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
@@ -8,12 +8,17 @@ const scripts = [
   ...fs.readdirSync(path.join(projectDir, "scripts")).map((f) => `scripts/${f}`),
   ...fs.readdirSync(path.join(projectDir, "tests/support/fake-cluster")).map((f) => `tests/support/fake-cluster/${f}`),
   ".ci/run",
+  "engine/install.sh",
+  "engine/env.sh",
+  "engine/standins/minikube",
 ];
+// Sourced by the scripts above, which set the shell's options for it.
+const sourced = ["engine/common.sh"];
 const haveShellcheck = spawnSync("shellcheck", ["--version"]).status === 0;
 if (!haveShellcheck) console.warn("shellcheck is not on PATH: the script lint is skipped (apt-get install shellcheck)");
 
-(haveShellcheck ? test.each(scripts) : test.skip.each(scripts))("%s passes shellcheck", (script) => {
-  expect(() => execFileSync("shellcheck", ["--shell=bash", script], { cwd: projectDir, encoding: "utf8" })).not.toThrow();
+(haveShellcheck ? test.each([...scripts, ...sourced]) : test.skip.each([...scripts, ...sourced]))("%s passes shellcheck", (script) => {
+  expect(() => execFileSync("shellcheck", ["--shell=bash", "--external-sources", script], { cwd: projectDir, encoding: "utf8" })).not.toThrow();
 });
 
 test.each(scripts)("%s stops on the first error (set -euo pipefail)", (script) => {

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Prints the exports of a shell that runs the lab on the engine toolchain (engine/install.sh):
+#   eval "$(npm run --silent engine:env)"           state in a new temporary folder
+#   eval "$(npm run --silent engine:env -- DIR)"    state in DIR, kept between shells
+# The state folder holds the Pulumi file backend, the kubeconfig and the kwok clusters, so that
+# nothing outside it changes: not ~/.kube/config, not ~/.pulumi. A shell that already has
+# ENGINE_STATE keeps it.
+set -euo pipefail
+
+# shellcheck source=engine/common.sh
+. "$(dirname "$0")/common.sh"
+
+missing=()
+for part in "${engine_parts[@]}"; do
+  engine_part_built "$part" || missing+=("$part")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  printf '[engine:env] not built yet: %s; run npm run engine:install\n' "${missing[*]}" >&2
+fi
+
+state=${1:-${ENGINE_STATE:-}}
+[ -n "$state" ] || state=$(mktemp -d "${TMPDIR:-/tmp}/istio-exit-study-engine.XXXXXX")
+mkdir -p "$state/backend"
+state=$(cd "$state" && pwd)
+
+q() { printf '%q' "$1"; }
+cat <<EXPORTS
+export ENGINE_BIN=$(q "$engine_dir/bin")
+export ENGINE_STATE=$(q "$state")
+export ENGINE_ISTIO_CHARTS=$(q "$engine_src/charts")
+export PATH=$(q "$engine_dir/bin:$engine_src/standins:$PATH")
+export KUBECONFIG=$(q "$state/kubeconfig")
+export PULUMI_HOME=$(q "$engine_dir/pulumi-home")
+export PULUMI_BACKEND_URL=$(q "file://$state/backend")
+export PULUMI_CONFIG_PASSPHRASE=$(q "${PULUMI_CONFIG_PASSPHRASE:-engine}")
+export PULUMI_SKIP_UPDATE_CHECK=true
+export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
+EXPORTS

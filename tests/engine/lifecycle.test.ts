@@ -1,0 +1,118 @@
+// The lab's life under the real engine, on the local control plane: preview, up, a flip of the
+// sidecar, a no-op, a matrix, a cluster rebuild, a refresh and a destroy with the cluster stopped,
+// and nothing left behind. One stack, in order: each step starts from what the last one left.
+import * as fs from "fs";
+import * as path from "path";
+import { configure, describeWithToolchain, kubectlJson, Lab, newStack, ok, outputs, probeToolchain, pulumi, run, stateNames, tearDown } from "./engine";
+import { leftovers, previewSteps, StudyResources } from "./observe";
+
+const toolchain = probeToolchain();
+const profile = "engine-lifecycle";
+
+describeWithToolchain(toolchain)("the lab's lifecycle on the real engine", () => {
+  let lab: Lab;
+  const study = new StudyResources();
+
+  beforeAll(async () => {
+    lab = await newStack("lifecycle");
+  });
+
+  afterAll(() => tearDown(lab, profile));
+
+  afterEach(() => {
+    const state = expect.getState();
+    if (state.assertionCalls !== state.numPassingAsserts) console.log(lab.log.slice(-4).join("\n"));
+  });
+
+  test("a preview of the new stack plans the cluster, Istio, the workload and the test", async () => {
+    const steps = await previewSteps(lab);
+    for (const name of study.planned) {
+      expect([name, steps.find((s) => s.name === name)?.op]).toEqual([name, "create"]);
+    }
+    expect(await run(lab, "minikube", ["version"])).toMatchObject({ code: 0 });
+    expect(await run(lab, "kubectl", ["config", "get-contexts", profile])).toMatchObject({ code: 1 });
+  });
+
+  test("pulumi up creates the lab in the API server and measures a real rolling restart", async () => {
+    await pulumi(lab, "up", "--yes", "--skip-preview");
+    const namespace = await kubectlJson(lab, profile, "get", "namespace", "demo-site");
+    expect(namespace.metadata.labels["istio-injection"]).toBeUndefined();
+    const deployment = await kubectlJson(lab, profile, "--namespace", "demo-site", "get", "deployment", "demo-site");
+    const pod = deployment.spec.template.spec;
+    expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(1);
+    expect(pod.containers[0].lifecycle.preStop.sleep.seconds).toBe(1);
+    expect(deployment.spec.template.metadata.annotations["sidecar.istio.io/nativeSidecar"]).toBe("false");
+    // The test's `kubectl rollout restart` stamped the template; the controller manager rolled it out.
+    expect(deployment.spec.template.metadata.annotations["kubectl.kubernetes.io/restartedAt"]).toBeDefined();
+    expect(deployment.status.updatedReplicas).toBe(2);
+    const replicaSets = await kubectlJson(lab, profile, "--namespace", "demo-site", "get", "replicasets");
+    expect(replicaSets.items).toHaveLength(2);
+    const service = await kubectlJson(lab, profile, "--namespace", "demo-site", "get", "service", "demo-site");
+    expect(service.spec.type).toBe("NodePort");
+    const releases = await kubectlJson(lab, profile, "--namespace", "istio-system", "get", "secrets", "--selector", "owner=helm");
+    expect(releases.items.map((s: any) => s.metadata.labels.name).sort()).toEqual(["istio-base", "istiod"]);
+
+    const out = await outputs(lab);
+    expect(out).toMatchObject({ kubeContext: profile, mesh: "sidecar", injection: false, sidecar: "none" });
+    expect(out.transactions).toBeGreaterThan(0);
+    expect(out.availability).toBe(100);
+    expect(out.rolloutSeconds).toBeGreaterThan(0);
+    expect(out.summary).toContain("% available");
+    expect(out.report).toBeDefined();
+  });
+
+  test("pulumi up with nothing changed changes nothing, outputs and report included", async () => {
+    const reports = fs.readdirSync(path.join(lab.dir, "reports/lab"));
+    await pulumi(lab, "preview", "--expect-no-changes");
+    await pulumi(lab, "up", "--yes", "--expect-no-changes");
+    expect(fs.readdirSync(path.join(lab.dir, "reports/lab"))).toEqual(reports);
+  });
+
+  test("flipping injection leaves the cluster and Istio alone, rolls the pods and measures again", async () => {
+    await configure(lab, { injection: true });
+    const steps = await previewSteps(lab);
+    for (const name of study.clusterAndIstio) expect([name, steps.find((s) => s.name === name)?.op]).toEqual([name, "same"]);
+    const before = (await outputs(lab)).transactions;
+    const replicaSetsBefore = (await kubectlJson(lab, profile, "--namespace", "demo-site", "get", "replicasets")).items.length;
+    await pulumi(lab, "up", "--yes", "--skip-preview");
+    const namespace = await kubectlJson(lab, profile, "get", "namespace", "demo-site");
+    expect(namespace.metadata.labels["istio-injection"]).toBe("enabled");
+    const replicaSets = await kubectlJson(lab, profile, "--namespace", "demo-site", "get", "replicasets");
+    // One from the flip, one from the measurement's restart.
+    expect(replicaSets.items.length).toBe(replicaSetsBefore + 2);
+    const out = await outputs(lab);
+    expect(out.injection).toBe(true);
+    expect(out.transactions).not.toBe(before);
+  });
+
+  test("a matrix measures each case in its own namespace, the tests one after another", async () => {
+    await configure(lab, { cases: "sidecar-hook,nomesh-nohook", repeats: 2 });
+    await pulumi(lab, "up", "--yes", "--skip-preview");
+    const namespaces = await kubectlJson(lab, profile, "get", "namespaces");
+    const names = namespaces.items.map((n: any) => n.metadata.name);
+    expect(names).toEqual(expect.arrayContaining(["demo-site-sidecar-hook", "demo-site-nomesh-nohook"]));
+    const out = await outputs(lab);
+    expect(out.results.map((r: any) => [r.case, r.runs])).toEqual([
+      ["sidecar-hook", 2],
+      ["nomesh-nohook", 2],
+    ]);
+    // Each test's restart is stamped on its Deployment: every sidecar-hook restart before the first nomesh-nohook one.
+    const restartedAt = async (ns: string) =>
+      (await kubectlJson(lab, profile, "--namespace", ns, "get", "replicasets")).items
+        .map((rs: any) => rs.spec.template.metadata.annotations?.["kubectl.kubernetes.io/restartedAt"])
+        .filter(Boolean)
+        .sort();
+    const first = await restartedAt("demo-site-sidecar-hook");
+    const second = await restartedAt("demo-site-nomesh-nohook");
+    expect(first.length).toBe(2);
+    expect(second.length).toBe(2);
+    expect(first[1] <= second[0]).toBe(true);
+  });
+
+  test("after pulumi destroy nothing of the lab is left", async () => {
+    await pulumi(lab, "destroy", "--yes", "--skip-preview");
+    expect(await stateNames(lab)).toEqual([]);
+    expect(await leftovers(lab)).toEqual({ clusters: [], processes: [] });
+    await ok(lab, "pulumi", ["stack", "rm", "--yes", "--non-interactive"]);
+  });
+});
