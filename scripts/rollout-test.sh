@@ -16,6 +16,24 @@
 #      host: SIEGERC; cluster: LOAD_NAMESPACE, LOAD_JOB_NAME, LOAD_JOB (the Job, JSON), LOAD_STOP_FILE.
 set -euo pipefail
 
+# The command provider ends a test it gives up on (its custom timeout, Ctrl-C of `pulumi up`) with
+# SIGKILL to the shell it started (/bin/sh -c), and to nothing else: no trap runs, and whatever the
+# test started would run on, holding the provider's output pipes, so that `pulumi up` would wait
+# for it. So the test runs in a process group of its own, while this shell waits for it; the test
+# watches this shell and the one that started it, and when either is gone, ends its whole group,
+# cleaning up (siege, the Service's tunnel, the load Job) as on any other exit.
+if [ -z "${ROLLOUT_TEST_LAUNCHER:-}" ]; then
+  ROLLOUT_TEST_LAUNCHER=$$ ROLLOUT_TEST_STARTER=$PPID \
+    perl -e 'setpgrp(0, 0); exec @ARGV or die "rollout-test: $!\n"' bash "$0" &
+  test_pid=$!
+  trap 'kill -TERM -- "-$test_pid" 2>/dev/null || true' INT TERM
+  status=0
+  wait "$test_pid" || status=$?
+  # A trapped signal ends the first wait early: wait for the test to finish cleaning up.
+  if kill -0 "$test_pid" 2>/dev/null; then wait "$test_pid" || status=$?; fi
+  exit "$status"
+fi
+
 : "${KUBE_CONTEXT:?}" "${NAMESPACE:?}" "${DEPLOYMENT:?}" "${SERVICE:?}" "${POD_SELECTOR:?}" "${PROFILE?}"
 : "${CONCURRENCY:?}" "${WARMUP_SECONDS:?}" "${SETTLE_SECONDS:?}" "${ROLLOUT_TIMEOUT_SECONDS:?}" "${LOAD_FROM:?}"
 : "${SIEGE_TIME_LIMIT_SECONDS:?}"
@@ -54,17 +72,26 @@ measurement_failed() {
 }
 
 work=$(mktemp -d)
-siege_pid="" service_pid="" watch_pid="" load_pod="" clock_offset=0
+siege_pid="" service_pid="" watch_pid="" watchdog_pid="" load_pod="" clock_offset=0
 cleanup() {
   # minikube service only cleans up its tunnel on SIGINT.
   for pid in "$siege_pid" "$service_pid"; do
     if [ -n "$pid" ]; then kill -INT "$pid" 2>/dev/null || true; fi
   done
-  if [ -n "$watch_pid" ]; then kill "$watch_pid" 2>/dev/null || true; fi
+  for pid in "$watch_pid" "$watchdog_pid"; do
+    if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; fi
+  done
   if [ "$LOAD_FROM" = cluster ]; then kube_load delete job "$LOAD_JOB_NAME" --ignore-not-found --wait=false >&2 || true; fi
   rm -rf "$work"
 }
 trap cleanup EXIT
+trap 'exit 143' TERM
+# Holds none of the provider's pipes, so that it never keeps `pulumi up` waiting itself.
+(
+  while kill -0 "$ROLLOUT_TEST_LAUNCHER" 2>/dev/null && kill -0 "$ROLLOUT_TEST_STARTER" 2>/dev/null; do sleep 1; done
+  kill -TERM -- "-$$"
+) </dev/null >/dev/null 2>&1 &
+watchdog_pid=$!
 
 # Sets `url` to where the host reaches the Service: minikube's URL (which tunnels where it must), or
 # a node's address and the NodePort on other clusters. Not in a subshell: it keeps service_pid.

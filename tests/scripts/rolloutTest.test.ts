@@ -1,6 +1,6 @@
 // scripts/rollout-test.sh run for real: real siege against a local server, with fake kubectl and
 // minikube on PATH playing the cluster and its rolling restart.
-import { execFile } from "child_process";
+import { execFile, execFileSync, spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -39,6 +39,14 @@ function toolsWithout(...out: string[]): string {
     if (found) fs.symlinkSync(found, path.join(dir, tool));
   }
   return dir;
+}
+
+/** siege processes loading `url`, by pid. */
+function siegeProcesses(url: string): string[] {
+  return execFileSync("ps", ["-eo", "pid=,args="], { encoding: "utf8" })
+    .split("\n")
+    .filter((line) => /\bsiege\b/.test(line) && line.includes(url))
+    .map((line) => line.trim());
 }
 
 const studyLine = (stdout: string, key: string) => stdout.match(new RegExp(`^study-${key}: (.*)$`, "m"))?.[1];
@@ -134,6 +142,30 @@ const availability = (stdout: string) => Number(stdout.match(/^Availability:\s+(
     expect(run.code).toBe(0);
     expect(studyLine(run.stdout, "status")).toBe("failed rollout did not finish within 10s");
     expect(studyLine(run.stdout, "rollout-seconds")).toBeUndefined();
+  });
+
+  test("killed as the command provider kills it (SIGKILL to its /bin/sh), it stops, cleans up and frees the output pipes", async () => {
+    // A stuck rollout: the test would wait for it for ROLLOUT_TIMEOUT_SECONDS.
+    const shell = spawn("/bin/sh", ["-c", "bash scripts/rollout-test.sh"], {
+      cwd: projectDir,
+      env: env({ FAKE_ROLLOUT: "stuck", FAKE_OUTAGE_SECONDS: "0", ROLLOUT_TIMEOUT_SECONDS: "120" }),
+    });
+    let stderr = "";
+    shell.stderr.on("data", (chunk) => (stderr += chunk));
+    const pipesClosed = new Promise<void>((resolve) => shell.on("close", () => resolve()));
+    for (let i = 0; i < 100 && !stderr.includes("rollout restart issued"); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(stderr).toContain("rollout restart issued");
+    const siegeBefore = siegeProcesses(server.url);
+    expect(siegeBefore).toHaveLength(1);
+
+    const killedAt = Date.now();
+    shell.kill("SIGKILL");
+    await pipesClosed;
+    // The watchdog polls once a second; the cleanup is quick. Far below the 120 s it would wait.
+    expect(Date.now() - killedAt).toBeLessThan(15_000);
+    expect(siegeProcesses(server.url)).toEqual([]);
+    // The EXIT trap ran: the load stopped and the test's temporary folder is gone.
+    expect(stderr).not.toContain("siege stopped");
   });
 
   test("a Deployment that is not ready is a failed measurement, so that later cases still run", async () => {
