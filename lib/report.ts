@@ -115,11 +115,19 @@ export function reportMarkdown(title: string, results: CaseResult[], test: TestS
   ].join("\n");
 }
 
-/** Writes the report and its charts under `dir/<stack>/<time>/` and returns that folder. */
-export function writeReport(dir: string, stack: string, results: CaseResult[], test: TestSettings, now = new Date()): string {
-  const folder = path.join(dir, stack, now.toISOString().replace(/[:.]/g, "-"));
+/**
+ * Writes the report and its charts under `dir/<stack>/<time>/`, the time being that of the latest
+ * measurement, and returns that folder: a run that measured nothing new finds its report written
+ * and writes nothing. Undefined when no case got as far as its restart.
+ */
+export function writeReport(dir: string, stack: string, results: CaseResult[], test: TestSettings): string | undefined {
+  const times = results.flatMap((r) => (r.measuredAt ? [r.measuredAt] : [])).sort();
+  if (times.length === 0) return undefined;
+  const measuredAt = times[times.length - 1];
+  const folder = path.join(dir, stack, measuredAt.replace(/[:.]/g, "-"));
+  if (fs.existsSync(path.join(folder, "report.md"))) return folder;
   fs.mkdirSync(folder, { recursive: true });
-  const title = `Istio sidecar exit study: stack ${stack}, ${now.toISOString()}`;
+  const title = `Istio sidecar exit study: stack ${stack}, measured ${measuredAt}`;
   fs.writeFileSync(path.join(folder, "report.md"), reportMarkdown(title, results, test));
   fs.writeFileSync(path.join(folder, "availability.svg"), availabilityChart(results));
   fs.writeFileSync(path.join(folder, "errors.svg"), errorTimelineChart(results));

@@ -16,6 +16,8 @@ export interface CaseResult {
   /** What the pods ran, as the test found it: none, classic, native, or mixed. */
   sidecar: string;
   runs: number;
+  /** When the last of its runs restarted the Deployment (ISO 8601): the measurement's own time. */
+  measuredAt?: string;
   availability?: number;
   availabilityMin?: number;
   availabilityMax?: number;
@@ -40,6 +42,11 @@ export function caseSetting(studyCase: StudyCase): CaseSetting {
   return { mesh, injection, variant, preStopSeconds, sidecarMode, proxyDrainSeconds, exitOnZeroActiveConnections };
 }
 
+function measuredAt(measurements: RolloutMeasurement[]): { measuredAt?: string } {
+  const times = measurements.flatMap((m) => (m.restartAt ? [m.restartAt] : []));
+  return times.length > 0 ? { measuredAt: new Date(Math.max(...times) * 1000).toISOString() } : {};
+}
+
 export function caseResult(studyCase: StudyCase, measurements: RolloutMeasurement[]): CaseResult {
   const errors = emptyErrorCounts();
   const bins = new Map<number, number>();
@@ -54,6 +61,7 @@ export function caseResult(studyCase: StudyCase, measurements: RolloutMeasuremen
     setting: caseSetting(studyCase),
     sidecar: sidecars.length === 1 ? sidecars[0] : "mixed",
     runs: measurements.length,
+    ...measuredAt(measurements),
     errors,
     errorBins: [...bins].sort(([a], [b]) => a - b).map(([atSeconds, count]) => ({ atSeconds, count })),
   };

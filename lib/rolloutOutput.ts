@@ -15,6 +15,8 @@ export interface RolloutMeasurement {
   /** Why the measurement failed: the rollout, or siege's report (quoting the end of the output). */
   reason?: string;
   sidecar: string;
+  /** When the restart was issued, in seconds since the epoch; a measurement that got that far has it. */
+  restartAt?: number;
   rolloutSeconds?: number;
   errors: ErrorCounts;
   /** Errors per half second, keyed by the bin's start in seconds from the restart. */
@@ -39,6 +41,7 @@ function studyLines(stdout: string, key: string): string[] {
 export function parseRolloutOutput(stdout: string): RolloutMeasurement {
   const [status = "failed the test script printed no status"] = studyLines(stdout, "status");
   const [rollout] = studyLines(stdout, "rollout-seconds");
+  const [restartAt] = studyLines(stdout, "restart-at");
   const errors = emptyErrorCounts();
   for (const line of studyLines(stdout, "errors")) {
     const [, count, text] = line.match(/^(\d+) (.*)$/) ?? [];
@@ -61,6 +64,7 @@ export function parseRolloutOutput(stdout: string): RolloutMeasurement {
   };
   if (status !== "ok") measurement.reason = status.replace(/^failed\s*/, "");
   if (rollout !== undefined) measurement.rolloutSeconds = Number(rollout);
+  if (restartAt !== undefined) measurement.restartAt = Number(restartAt);
   const reportText = stdout
     .split("\n")
     .filter((line) => !line.startsWith("study-"))

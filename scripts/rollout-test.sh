@@ -4,6 +4,7 @@
 # lib/rolloutOutput.ts reads:
 #   study-status: ok | failed <reason>                (failed: exit 0 still, so that later cases run)
 #   study-sidecar: none | classic | native | mixed     (what the pods run, before the restart)
+#   study-restart-at: <s since the epoch>             (when the restart was issued, this machine's clock)
 #   study-rollout-seconds: <s>                        (restart issued to rollout complete)
 #   study-errors: <count> <siege error line>          (one line per distinct error, ANSI stripped)
 #   study-error-bins: <bin start s> <count> ...       (errors per 0.5 s, relative to the restart)
@@ -240,6 +241,7 @@ log "siege stopped"
 
 printf 'study-status: %s\n' "$status"
 printf 'study-sidecar: %s\n' "$sidecar"
+printf 'study-restart-at: %s\n' "$restart_at"
 [ -n "$rollout_seconds" ] && printf 'study-rollout-seconds: %s\n' "$rollout_seconds"
 
 cat "$work/siege.err" "$work/siege.out" | RESTART_AT="$restart_at" PODS_LOG="$work/pods.log" \

@@ -36,6 +36,8 @@ export interface MockOptions {
   slowTypes?: string[];
   /** A delay per resource, for finer orderings (e.g. earlier tests slower than later ones). */
   delayMs?: (resource: { type: string; name: string }) => number;
+  /** Run as `pulumi preview` does (pulumi.runtime.isDryRun()). */
+  preview?: boolean;
 }
 
 export const fakeKubeconfig = "apiVersion: v1\nkind: Config\ncurrent-context: istio-exit-study\n";
@@ -103,7 +105,7 @@ export async function runMocked(
       },
       projectName,
       "dev",
-      false,
+      options.preview ?? false,
     );
     pulumi.runtime.setAllConfig(
       Object.fromEntries(Object.entries(config).map(([key, value]) => [`${projectName}:${key}`, value])),

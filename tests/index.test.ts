@@ -302,6 +302,18 @@ describe("the whole study in one run (cases)", () => {
     expect(fs.readFileSync(path.join(folder, "report.md"), "utf8")).toContain("| native-hook | native sidecar, preStop 10s |");
   });
 
+  test("a preview measures nothing, so it writes no report", async () => {
+    const run = await runStudy({ cases: "sidecar-hook,native-hook" }, { preview: true });
+    expect(run.outputs.report).toBeUndefined();
+    expect(fs.existsSync(path.join(run.folder, "reports"))).toBe(false);
+  });
+
+  test("a run that measured nothing new finds its report and writes no other", async () => {
+    const first = await runStudy({ cases: "sidecar-hook" });
+    const again = await runStudy({ cases: "sidecar-hook" });
+    expect(path.relative(again.folder, again.outputs.report as string)).toBe(path.relative(first.folder, first.outputs.report as string));
+  });
+
   test("a single case writes its report too, and keeps the seed's outputs", async () => {
     const run = await runStudy({ injection: "true" });
     expect(fs.existsSync(path.join(run.outputs.report as string, "report.md"))).toBe(true);

@@ -11,7 +11,7 @@ import { classicRolloutOutput } from "../harness";
 const config = readStudyConfig((key) => (key === "cases" ? "nomesh-hook,sidecar-hook,native-hook,ambient-hook" : undefined), path.resolve(__dirname, "../.."));
 const [nomesh, sidecar, native, ambient] = config.cases;
 const results: CaseResult[] = [
-  caseResult(nomesh, [parseRolloutOutput(`study-status: ok\nstudy-sidecar: none\nstudy-rollout-seconds: 18\n${seedHook}`)]),
+  caseResult(nomesh, [parseRolloutOutput(`study-status: ok\nstudy-sidecar: none\nstudy-restart-at: 1764064900.5\nstudy-rollout-seconds: 18\n${seedHook}`)]),
   caseResult(sidecar, [parseRolloutOutput(classicRolloutOutput)]),
   caseResult(native, [parseRolloutOutput("study-status: failed rollout did not finish within 300s\nstudy-sidecar: native\n")]),
   caseResult(ambient, [
@@ -67,10 +67,28 @@ test("the report has the table, how the load ran, both charts and each case's co
   expect(markdown).toContain("25 concurrent users");
 });
 
-test("writeReport writes the report and its charts in a folder per stack and time", () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "reports-"));
-  const folder = writeReport(dir, "dev", results, config.test, new Date("2026-11-25T10:00:00.000Z"));
-  expect(folder).toBe(path.join(dir, "dev", "2026-11-25T10-00-00-000Z"));
-  expect(fs.readdirSync(folder).sort()).toEqual(["availability.svg", "errors.svg", "report.md"]);
-  expect(fs.readFileSync(path.join(folder, "report.md"), "utf8")).toMatch(/^# Istio sidecar exit study: stack dev, 2026-11-25T10:00:00.000Z/);
+describe("writeReport", () => {
+  test("writes the report and its charts in a folder per stack, named after the latest measurement", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "reports-"));
+    const folder = writeReport(dir, "dev", results, config.test)!;
+    // nomesh-hook restarted at 1764064900.5, after the fixture's sidecar-hook (1764064800.25).
+    expect(folder).toBe(path.join(dir, "dev", "2025-11-25T10-01-40-500Z"));
+    expect(fs.readdirSync(folder).sort()).toEqual(["availability.svg", "errors.svg", "report.md"]);
+    expect(fs.readFileSync(path.join(folder, "report.md"), "utf8")).toMatch(/^# Istio sidecar exit study: stack dev, measured 2025-11-25T10:01:40.500Z/);
+  });
+
+  test("the same measurements give the same folder and write nothing again", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "reports-"));
+    const folder = writeReport(dir, "dev", results, config.test)!;
+    fs.writeFileSync(path.join(folder, "report.md"), "kept");
+    expect(writeReport(dir, "dev", results, config.test)).toBe(folder);
+    expect(fs.readFileSync(path.join(folder, "report.md"), "utf8")).toBe("kept");
+    expect(fs.readdirSync(path.join(dir, "dev"))).toHaveLength(1);
+  });
+
+  test("writes nothing when no case got as far as its restart", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "reports-"));
+    expect(writeReport(dir, "dev", [results[2]], config.test)).toBeUndefined();
+    expect(fs.readdirSync(dir)).toEqual([]);
+  });
 });
