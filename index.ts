@@ -38,7 +38,9 @@ const istio =
         settings: config.istio,
         kubeContext: cluster.kubeContext,
         provider: cluster.provider,
+        lifetime: cluster.lifetime,
         clusterReady: cluster.ready,
+        clusterIdentity: cluster.identity,
       });
 const meshReady = istio ? [istio.ready] : [];
 // What the measurements ran on, beside the case itself: a rebuilt cluster or another Istio measures anew.
@@ -54,6 +56,7 @@ const sites = config.cases.map(
     new DemoSite(caseResourceName("demo-site", studyCase.name), {
       settings: studyCase,
       provider: cluster.provider,
+      lifetime: cluster.lifetime,
       meshReady,
     }),
 );
@@ -64,7 +67,7 @@ const sites = config.cases.map(
 const allSitesReady = sites.flatMap((site) => site.ready);
 const loadReady =
   config.test.loadFrom === "cluster"
-    ? [new LoadNamespace("load", { name: config.test.loadNamespace, provider: cluster.provider }).ready]
+    ? [new LoadNamespace("load", { name: config.test.loadNamespace, provider: cluster.provider, lifetime: cluster.lifetime }).ready]
     : [];
 let previousTest: pulumi.Resource[] = [];
 const caseResults = config.cases.map((studyCase, index) => {

@@ -1,3 +1,4 @@
+import * as crypto from "crypto";
 import * as command from "@pulumi/command";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -28,11 +29,19 @@ export function minikubeClusterIdentifier(settings: ClusterSettings): string {
   return `minikube/${profile}/${kubernetesVersion}/${driver || "auto"}/${cpus}cpu/${memoryMiB}MiB`;
 }
 
+/**
+ * How a resource inside a cluster lives with it: in the study's own cluster it is rebuilt with the
+ * cluster and goes with it, never deleted by itself after the cluster is gone.
+ */
+export type ClusterLifetime = Pick<pulumi.CustomResourceOptions, "deletedWith">;
+
 /** What the rest of the study needs of a cluster, whoever made it. */
 export interface StudyCluster {
   /** The cluster's context in the user's kubeconfig, for the scripts' kubectl. */
   readonly kubeContext: string;
   readonly provider: k8s.Provider;
+  /** Options of every resource the study puts in the cluster, with its provider. */
+  readonly lifetime: ClusterLifetime;
   /** What commands that reach the cluster without the provider must wait for. */
   readonly ready: pulumi.Resource;
   /** Names the cluster as built: it changes whenever the cluster is another one. */
@@ -43,6 +52,7 @@ export interface StudyCluster {
 export class MinikubeCluster extends pulumi.ComponentResource implements StudyCluster {
   readonly kubeContext: string;
   readonly provider: k8s.Provider;
+  readonly lifetime: ClusterLifetime;
   readonly ready: pulumi.Resource;
   readonly identity: string;
 
@@ -53,18 +63,18 @@ export class MinikubeCluster extends pulumi.ComponentResource implements StudyCl
     const identifier = minikubeClusterIdentifier(settings);
     this.identity = identifier;
 
-    // minikube cannot change a profile's version, driver, CPUs or memory in place: any change is a
-    // new cluster, and the old one must be gone first since both have the same profile name.
+    // One resource per cluster as built: another version, driver, size or profile is another
+    // cluster, a resource of its own (scripts/minikube-cluster.sh deletes the old profile first, and
+    // the old resource's delete, at the end of the run, then leaves the new profile alone).
     const minikube = new command.local.Command(
-      `${name}-minikube`,
+      `${name}-minikube-${crypto.createHash("sha256").update(identifier).digest("hex").slice(0, 8)}`,
       {
-        create: "bash scripts/minikube-start.sh",
-        delete: 'minikube delete --profile "$PROFILE"',
-        environment: minikubeEnvironment(settings),
-        triggers: [identifier],
+        create: "bash scripts/minikube-cluster.sh start",
+        delete: "bash scripts/minikube-cluster.sh delete",
+        environment: { ...minikubeEnvironment(settings), CLUSTER_IDENTITY: identifier },
         addPreviousOutputInEnv: false,
       },
-      { parent: this, deleteBeforeReplace: true },
+      { parent: this },
     );
 
     const kubeconfig = new command.local.Command(
@@ -80,14 +90,15 @@ export class MinikubeCluster extends pulumi.ComponentResource implements StudyCl
     );
 
     this.ready = kubeconfig;
+    // Nothing in the cluster is deleted through the provider when its cluster goes in the same run:
+    // not on `pulumi destroy` (with the cluster stopped or deleted by hand too), and not after a
+    // rebuild, where the old provider's kubeconfig would reach the new cluster (minikube gives it the
+    // same address and CA) and delete by name what was just created there.
+    // No deleteUnreachable: a refresh while the cluster is stopped must not forget what is in it.
+    this.lifetime = { deletedWith: minikube };
     this.provider = new k8s.Provider(
       `${name}-k8s`,
-      {
-        kubeconfig: pulumi.secret(kubeconfig.stdout),
-        clusterIdentifier: identifier,
-        // `pulumi destroy` after the profile was deleted by hand still clears the state.
-        deleteUnreachable: true,
-      },
+      { kubeconfig: pulumi.secret(kubeconfig.stdout), clusterIdentifier: identifier },
       { parent: this },
     );
 
@@ -107,6 +118,8 @@ export interface ExistingClusterArgs {
 export class ExistingCluster extends pulumi.ComponentResource implements StudyCluster {
   readonly kubeContext: string;
   readonly provider: k8s.Provider;
+  /** The cluster outlives the study: what the study made there is deleted one by one. */
+  readonly lifetime: ClusterLifetime = {};
   readonly ready: pulumi.Resource;
   readonly identity: string;
 

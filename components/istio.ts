@@ -3,14 +3,18 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { IstioSettings } from "../config/study";
 import { chartSource, istioCharts } from "../lib/istioCharts";
+import { ClusterLifetime } from "./cluster";
 
 export interface IstioArgs {
   settings: IstioSettings;
   /** Context of the cluster in the user's kubeconfig, for istioctl. */
   kubeContext: string;
   provider: k8s.Provider;
+  lifetime: ClusterLifetime;
   /** What must exist before istioctl can reach the cluster (Helm goes through the provider). */
   clusterReady: pulumi.Resource;
+  /** Names the cluster as built: istioctl installs anew on a rebuilt one. */
+  clusterIdentity: string;
 }
 
 export const istioNamespace = "istio-system";
@@ -33,16 +37,16 @@ export class Istio extends pulumi.ComponentResource {
     this.version = settings.version;
     this.ready =
       settings.installer === "helm"
-        ? this.installWithHelm(name, settings, provider)
-        : this.installWithIstioctl(name, settings, args.kubeContext, args.clusterReady);
+        ? this.installWithHelm(name, settings, provider, args.lifetime)
+        : this.installWithIstioctl(name, args);
     this.registerOutputs({ version: this.version });
   }
 
-  private installWithHelm(name: string, settings: IstioSettings, provider: k8s.Provider): pulumi.Resource {
+  private installWithHelm(name: string, settings: IstioSettings, provider: k8s.Provider, lifetime: ClusterLifetime): pulumi.Resource {
     const namespace = new k8s.core.v1.Namespace(
       `${name}-namespace`,
       { metadata: { name: istioNamespace, labels: installedByLabel } },
-      { parent: this, provider },
+      { parent: this, provider, ...lifetime },
     );
     let previous: pulumi.Resource = namespace;
     for (const { release, chart, values } of istioCharts(settings.mesh as "sidecar" | "ambient", settings.platform)) {
@@ -56,18 +60,13 @@ export class Istio extends pulumi.ComponentResource {
           namespace: istioNamespace,
           values,
         },
-        { parent: this, provider, dependsOn: [previous] },
+        { parent: this, provider, ...lifetime, dependsOn: [previous] },
       );
     }
     return previous;
   }
 
-  private installWithIstioctl(
-    name: string,
-    settings: IstioSettings,
-    kubeContext: string,
-    clusterReady: pulumi.Resource,
-  ): pulumi.Resource {
+  private installWithIstioctl(name: string, { settings, kubeContext, clusterReady, clusterIdentity, lifetime }: IstioArgs): pulumi.Resource {
     return new command.local.Command(
       `${name}-istioctl`,
       {
@@ -79,9 +78,11 @@ export class Istio extends pulumi.ComponentResource {
           ISTIO_PROFILE: settings.mesh === "ambient" ? "ambient" : "default",
           ISTIO_PLATFORM: settings.platform,
         },
+        // The context of a rebuilt cluster has the old name: only its identity tells it is new.
+        triggers: [clusterIdentity],
         addPreviousOutputInEnv: false,
       },
-      { parent: this, dependsOn: [clusterReady] },
+      { parent: this, ...lifetime, dependsOn: [clusterReady] },
     );
   }
 }

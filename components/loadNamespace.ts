@@ -1,9 +1,11 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { ClusterLifetime } from "./cluster";
 
 export interface LoadNamespaceArgs {
   name: string;
   provider: k8s.Provider;
+  lifetime: ClusterLifetime;
 }
 
 /**
@@ -18,7 +20,7 @@ export class LoadNamespace extends pulumi.ComponentResource {
     this.ready = new k8s.core.v1.Namespace(
       `${name}-namespace`,
       { metadata: { name: args.name, labels: { "istio-injection": "disabled" } } },
-      { parent: this, provider: args.provider },
+      { parent: this, provider: args.provider, ...args.lifetime },
     );
     this.registerOutputs({});
   }

@@ -1,3 +1,4 @@
+import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import * as command from "@pulumi/command";
@@ -22,8 +23,8 @@ export interface RolloutTestArgs {
   target: RolloutTarget;
   settings: TestSettings;
   /**
-   * Everything that shapes what the test measures (the workload's settings, its manifest): any change
-   * re-runs the test, and nothing else does.
+   * What the test measures (the workload's settings, its manifest, the cluster and Istio it runs
+   * on): a change replaces the test, which runs it again.
    */
   measured: Record<string, string | number | boolean>;
   /** The workload and mesh must be ready, and an earlier test done: tests never overlap. */
@@ -94,13 +95,25 @@ export function siegeTimeLimitSeconds(settings: TestSettings): number {
   return settings.warmupSeconds + 2 * settings.rolloutTimeoutSeconds + settings.settleSeconds + 60;
 }
 
+/** The files that measure: a change to one changes how every test measures. */
+export const measuringFiles = ["scripts/rollout-test.sh", "scripts/summarize-siege.sh", "scripts/in-cluster-load.sh", "siege/siegerc"];
+
+/** Digest of the measuring files of the project in `dir` as they are now. */
+export function measuringFilesDigest(dir = projectDir): string {
+  const hash = crypto.createHash("sha256");
+  for (const file of measuringFiles) hash.update(fs.readFileSync(path.join(dir, file)));
+  return hash.digest("hex").slice(0, 16);
+}
+
 /**
- * The key that re-runs the test when it changes: what is measured, how, and the user's `run` label.
- * The number of repeats is not in it: more repeats add tests, they do not redo the first ones.
+ * The key that re-runs the test when it changes: what is measured, how (the test settings and the
+ * measuring files), and the user's `run` label. The number of repeats is not in it: more repeats
+ * add tests, they do not redo the first ones. (A change of the command's environment alone would
+ * run it again too, but in it siege's settings are only a path, and the scripts not at all.)
  */
-export function rolloutTestTrigger(measured: RolloutTestArgs["measured"], settings: TestSettings): string {
+export function rolloutTestTrigger(measured: RolloutTestArgs["measured"], settings: TestSettings, tools: string): string {
   const { repeats: _repeats, ...how } = settings;
-  const sorted = Object.fromEntries(Object.entries({ ...measured, ...how }).sort(([a], [b]) => a.localeCompare(b)));
+  const sorted = Object.fromEntries(Object.entries({ ...measured, ...how, tools }).sort(([a], [b]) => a.localeCompare(b)));
   return JSON.stringify(sorted);
 }
 
@@ -129,7 +142,7 @@ export class RolloutTest extends pulumi.ComponentResource {
       {
         create: "bash scripts/rollout-test.sh",
         environment: rolloutTestEnvironment(args.target, args.settings, args.loadJobName, readLoadFiles()),
-        triggers: [rolloutTestTrigger(args.measured, args.settings)],
+        triggers: [rolloutTestTrigger(args.measured, args.settings, measuringFilesDigest())],
         // The report can be long; the previous one in the environment could exceed the OS's limit.
         addPreviousOutputInEnv: false,
       },

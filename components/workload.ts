@@ -2,11 +2,13 @@ import * as crypto from "crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { WorkloadSettings } from "../config/study";
+import { ClusterLifetime } from "./cluster";
 import { podSelector, renderDeployment, renderService } from "../lib/manifest";
 
 export interface DemoSiteArgs {
   settings: WorkloadSettings;
   provider: k8s.Provider;
+  lifetime: ClusterLifetime;
   /** Istio's install: its injection webhook must serve before the first pod is created. */
   meshReady: pulumi.Resource[];
 }
@@ -31,7 +33,7 @@ export class DemoSite extends pulumi.ComponentResource {
 
   constructor(name: string, args: DemoSiteArgs, opts?: pulumi.ComponentResourceOptions) {
     super("istio-exit-study:index:DemoSite", name, {}, opts);
-    const { settings, provider } = args;
+    const { settings, provider, lifetime } = args;
 
     const namespaceArgs = { metadata: { name: settings.namespace, labels: namespaceLabels(settings) } };
     const deploymentArgs = renderDeployment(settings.manifest, settings.namespace, settings.replicas, settings);
@@ -45,7 +47,7 @@ export class DemoSite extends pulumi.ComponentResource {
     const namespace = new k8s.core.v1.Namespace(
       `${name}-namespace`,
       namespaceArgs,
-      { parent: this, provider, dependsOn: args.meshReady },
+      { parent: this, provider, ...lifetime, dependsOn: args.meshReady },
     );
     const namespaceName = namespace.metadata.name;
 
@@ -54,12 +56,12 @@ export class DemoSite extends pulumi.ComponentResource {
     const deployment = new k8s.apps.v1.Deployment(
       `${name}-deployment`,
       deploymentArgs as k8s.apps.v1.DeploymentArgs,
-      { parent: this, provider, dependsOn: [namespace] },
+      { parent: this, provider, ...lifetime, dependsOn: [namespace] },
     );
     const service = new k8s.core.v1.Service(
       `${name}-service`,
       serviceArgs,
-      { parent: this, provider, dependsOn: [namespace] },
+      { parent: this, provider, ...lifetime, dependsOn: [namespace] },
     );
 
     this.namespace = namespaceName;

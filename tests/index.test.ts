@@ -14,10 +14,11 @@ function clusterAndMesh(run: MockRun): Record<string, unknown> {
 describe("the study program", () => {
   test("registers cluster, provider, Istio, namespace, Deployment and Service, and exports the setting", async () => {
     const run = await runStudy({ injection: "true" });
-    expect(run.resources.filter((r) => !r.type.startsWith("istio-exit-study:")).map((r) => `${r.type} ${r.name}`).sort()).toEqual(
+    const named = run.resources.filter((r) => !r.type.startsWith("istio-exit-study:")).map((r) => `${r.type} ${r.name}`);
+    expect(named.map((name) => name.replace(/cluster-minikube-[0-9a-f]{8}$/, "cluster-minikube-<identity>")).sort()).toEqual(
       [
         "command:local:Command cluster-kubeconfig",
-        "command:local:Command cluster-minikube",
+        "command:local:Command cluster-minikube-<identity>",
         "command:local:Command rollout-siege",
         "command:local:Command verdict-check",
         "kubernetes:apps/v1:Deployment demo-site-deployment",

@@ -12,7 +12,14 @@ function runIstio(settings: IstioSettings) {
       const { Istio } = require("../../components/istio");
       const provider = new k8s.Provider("k8s", { kubeconfig: "fake" });
       const clusterReady = new command.local.Command("cluster-ready", { create: "true" });
-      const istio = new Istio("istio", { settings, kubeContext: "istio-exit-study", provider, clusterReady });
+      const istio = new Istio("istio", {
+        settings,
+        kubeContext: "istio-exit-study",
+        provider,
+        lifetime: {},
+        clusterReady,
+        clusterIdentity: "minikube/istio-exit-study/v1.35.1/docker/4cpu/8192MiB",
+      });
       return { version: istio.version };
     },
     { slowTypes: ["kubernetes:helm.sh/v3:Release"] },
@@ -76,6 +83,8 @@ describe("Istio with istioctl", () => {
     const install = run.one("command:local:Command", "-istioctl");
     expect(install.inputs.create).toBe("bash scripts/istioctl-install.sh");
     expect(install.inputs.delete).toBe('istioctl uninstall --context "$KUBE_CONTEXT" --purge --skip-confirmation >&2');
+    // A rebuilt cluster keeps its context's name: its identity makes istioctl install again.
+    expect(install.inputs.triggers).toEqual(["minikube/istio-exit-study/v1.35.1/docker/4cpu/8192MiB"]);
     expect(install.inputs.environment).toEqual({
       KUBE_CONTEXT: "istio-exit-study",
       ISTIO_VERSION: "1.31.1",

@@ -1,5 +1,8 @@
 import { TestSettings } from "../../config/study";
-import { RolloutTarget, rolloutTestTimeoutSeconds } from "../../components/rolloutTest";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { measuringFiles, measuringFilesDigest, RolloutTarget, rolloutTestTimeoutSeconds, rolloutTestTrigger } from "../../components/rolloutTest";
 import { runMocked } from "../harness";
 
 const target: RolloutTarget = {
@@ -92,6 +95,21 @@ describe("RolloutTest", () => {
     ]) {
       expect([change, await trigger(change)]).not.toEqual([change, base]);
     }
+  });
+
+  test("the trigger changes with the measuring files, siege's settings among them", () => {
+    expect(measuringFiles).toEqual(expect.arrayContaining(["scripts/rollout-test.sh", "siege/siegerc", "scripts/in-cluster-load.sh"]));
+    expect(rolloutTestTrigger(measured, settings, "digest-1")).not.toBe(rolloutTestTrigger(measured, settings, "digest-2"));
+  });
+
+  test("the digest of the measuring files follows their content", () => {
+    const projectDir = path.resolve(__dirname, "../..");
+    const copy = fs.mkdtempSync(path.join(os.tmpdir(), "measuring-"));
+    for (const file of measuringFiles) fs.cpSync(path.join(projectDir, file), path.join(copy, file));
+    const before = measuringFilesDigest(copy);
+    expect(measuringFilesDigest(copy)).toBe(before);
+    fs.appendFileSync(path.join(copy, "siege/siegerc"), "delay = 1\n");
+    expect(measuringFilesDigest(copy)).not.toBe(before);
   });
 });
 

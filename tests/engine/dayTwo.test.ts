@@ -93,8 +93,10 @@ describeWithToolchain(toolchain)("day two under the real engine", () => {
       await new Promise((r) => setTimeout(r, 1000));
     }
     up.kill("SIGINT");
-    const timeout = new Promise<"hung">((resolve) => setTimeout(() => resolve("hung"), 60_000));
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<"hung">((resolve) => (timer = setTimeout(() => resolve("hung"), 60_000)));
     const code = await Promise.race([exited, timeout]);
+    clearTimeout(timer);
     if (code === "hung") up.kill("SIGKILL");
     expect([code === "hung" ? "pulumi up hung after Ctrl-C" : "pulumi up returned", output.slice(-2000)]).toEqual([
       "pulumi up returned",

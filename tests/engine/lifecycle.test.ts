@@ -4,7 +4,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { configure, describeWithToolchain, kubectlJson, Lab, newStack, ok, outputs, probeToolchain, pulumi, run, stateNames, tearDown } from "./engine";
-import { leftovers, previewSteps, StudyResources } from "./observe";
+import { leftovers, opOf, previewSteps, StudyResources } from "./observe";
 
 const toolchain = probeToolchain();
 const profile = "engine-lifecycle";
@@ -27,7 +27,7 @@ describeWithToolchain(toolchain)("the lab's lifecycle on the real engine", () =>
   test("a preview of the new stack plans the cluster, Istio, the workload and the test", async () => {
     const steps = await previewSteps(lab);
     for (const name of study.planned) {
-      expect([name, steps.find((s) => s.name === name)?.op]).toEqual([name, "create"]);
+      expect([name, opOf(steps, name)]).toEqual([name, "create"]);
     }
     expect(await run(lab, "minikube", ["version"])).toMatchObject({ code: 0 });
     expect(await run(lab, "kubectl", ["config", "get-contexts", profile])).toMatchObject({ code: 1 });
@@ -52,6 +52,12 @@ describeWithToolchain(toolchain)("the lab's lifecycle on the real engine", () =>
     const releases = await kubectlJson(lab, profile, "--namespace", "istio-system", "get", "secrets", "--selector", "owner=helm");
     expect(releases.items.map((s: any) => s.metadata.labels.name).sort()).toEqual(["istio-base", "istiod"]);
 
+    // The kubeconfig, with its client key, is in the state only encrypted.
+    const state = await pulumi(lab, "stack", "export");
+    const kubeconfig = JSON.parse(state).deployment.resources.find((r: any) => r.urn.endsWith("::cluster-kubeconfig"));
+    expect(Object.keys(kubeconfig.outputs.stdout)).toContain("ciphertext");
+    expect(state).not.toContain("client-key-data");
+
     const out = await outputs(lab);
     expect(out).toMatchObject({ kubeContext: profile, mesh: "sidecar", injection: false, sidecar: "none" });
     expect(out.transactions).toBeGreaterThan(0);
@@ -74,7 +80,7 @@ describeWithToolchain(toolchain)("the lab's lifecycle on the real engine", () =>
     await configure(lab, { injection: true });
     const steps = await previewSteps(lab);
     // A preview lists the resources it would change; the unchanged ones it leaves out.
-    for (const name of study.clusterAndIstio) expect([name, steps.find((s) => s.name === name)?.op ?? "same"]).toEqual([name, "same"]);
+    for (const name of study.clusterAndIstio) expect([name, opOf(steps, name)]).toEqual([name, "same"]);
     const before = (await outputs(lab)).transactions;
     const replicaSetsBefore = (await kubectlJson(lab, profile, "--namespace", "demo-site", "get", "replicasets")).items.length;
     await pulumi(lab, "up", "--yes", "--skip-preview");

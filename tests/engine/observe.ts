@@ -3,6 +3,12 @@
 import * as fs from "fs";
 import { Lab, ok } from "./engine";
 
+/** The step of the resource `name` (a trailing `*` matches the rest), "same" if the plan leaves it alone. */
+export function opOf(steps: PlannedStep[], name: string): string {
+  const matches = (s: PlannedStep) => (name.endsWith("*") ? s.name.startsWith(name.slice(0, -1)) : s.name === name);
+  return steps.find(matches)?.op ?? "same";
+}
+
 export interface PlannedStep {
   op: string;
   /** The resource's name, the last part of its URN. */
@@ -22,7 +28,7 @@ export async function previewSteps(lab: Lab, ...args: string[]): Promise<Planned
 
 /** The names the single-case lab gives its resources (index.ts and components/). */
 export class StudyResources {
-  readonly cluster = ["cluster-minikube", "cluster-kubeconfig", "cluster-k8s"];
+  readonly cluster = ["cluster-minikube-*", "cluster-kubeconfig", "cluster-k8s"];
   readonly istio = ["istio-namespace", "istio-base", "istio-istiod"];
   readonly workload = ["demo-site-namespace", "demo-site-deployment", "demo-site-service"];
   readonly test = ["rollout-siege", "verdict-check"];

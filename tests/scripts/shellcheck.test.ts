@@ -11,6 +11,7 @@ const scripts = [
   "engine/install.sh",
   "engine/env.sh",
   "engine/standins/minikube",
+  "engine/standins/istioctl",
 ];
 // Sourced by the scripts above, which set the shell's options for it.
 const sourced = ["engine/common.sh"];
