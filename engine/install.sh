@@ -17,7 +17,9 @@ command -v go >/dev/null || { log "go is not on PATH: install Go 1.26 or newer";
 budget=${ENGINE_BUILD_BUDGET_SECONDS:-0}
 [[ "$budget" =~ ^[0-9]+$ ]] || { log "ENGINE_BUILD_BUDGET_SECONDS=$budget is not a whole number of seconds"; exit 2; }
 
-mkdir -p "$engine_dir/bin" "$engine_dir/parts" "$engine_dir/src" "$engine_dir/logs"
+# bin/ goes on PATH; providers/ must not, or the engine would take them from PATH rather than as the
+# plugins installed under the versions the SDKs ask for.
+mkdir -p "$engine_dir/bin" "$engine_dir/providers" "$engine_dir/parts" "$engine_dir/src" "$engine_dir/logs"
 # Two installs at once (two test runs) would build the same part twice into the same files.
 exec 9>"$engine_dir/.lock"
 flock 9
@@ -89,7 +91,7 @@ part_command_provider() {
   src="$engine_dir/src/command-provider"
   rm -rf "$src"
   cp -R "$engine_src/command-provider" "$src"
-  (cd "$src" && go build -trimpath -ldflags "-s -w" -o "$engine_dir/bin/pulumi-resource-command" .) >>"$part_log" 2>&1
+  (cd "$src" && go build -trimpath -ldflags "-s -w" -o "$engine_dir/providers/pulumi-resource-command" .) >>"$part_log" 2>&1
 }
 
 part_kubernetes_provider() {
@@ -112,7 +114,7 @@ EOF
   chmod u+w "$src"/*.json
   (cd "$src" && go mod tidy &&
     go build -trimpath -ldflags "-s -w -X $module/pkg/version.Version=${PULUMI_KUBERNETES_PLUGIN_VERSION#v}" \
-      -o "$engine_dir/bin/pulumi-resource-kubernetes" .) >>"$part_log" 2>&1
+      -o "$engine_dir/providers/pulumi-resource-kubernetes" .) >>"$part_log" 2>&1
 }
 
 # Into the cache's PULUMI_HOME, under the versions the npm packages ask for, so that the engine finds
@@ -120,9 +122,9 @@ EOF
 part_plugins() {
   local pulumi="$engine_dir/bin/pulumi"
   "$pulumi" plugin install resource command "${PULUMI_COMMAND_PLUGIN_VERSION#v}" \
-    --file "$engine_dir/bin/pulumi-resource-command" >>"$part_log" 2>&1
+    --file "$engine_dir/providers/pulumi-resource-command" >>"$part_log" 2>&1
   "$pulumi" plugin install resource kubernetes "${PULUMI_KUBERNETES_PLUGIN_VERSION#v}" \
-    --file "$engine_dir/bin/pulumi-resource-kubernetes" >>"$part_log" 2>&1
+    --file "$engine_dir/providers/pulumi-resource-kubernetes" >>"$part_log" 2>&1
 }
 
 part_etcd() {
@@ -188,7 +190,7 @@ part_digest() {
     case "$part" in
       command-provider | kubernetes-provider)
         find "$engine_src/$part" -type f ! -name '*_test.go' -print0 | LC_ALL=C sort -z | xargs -0 cat ;;
-      plugins) cat "$engine_dir/bin/pulumi-resource-command" "$engine_dir/bin/pulumi-resource-kubernetes" 2>/dev/null || true ;;
+      plugins) cat "$engine_dir/providers/pulumi-resource-command" "$engine_dir/providers/pulumi-resource-kubernetes" 2>/dev/null || true ;;
     esac
   } | sha256sum | cut -c1-16
 }
