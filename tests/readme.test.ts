@@ -26,7 +26,18 @@ test("the README's output table lists every stack output", () => {
   expect(tableKeys("Outputs").sort()).toEqual(exported.sort());
 });
 
-test("the README names the test command that CI runs", () => {
-  expect(readme).toContain("npm test");
-  expect(fs.readFileSync(path.join(projectDir, ".ci/run"), "utf8")).toMatch(/^npm test$/m);
+test("the README names the test commands that CI runs", () => {
+  const ci = fs.readFileSync(path.join(projectDir, ".ci/run"), "utf8");
+  for (const command of ["npm test", "npm run test:go", "npm run engine:install", "npm run test:engine"]) {
+    expect(readme).toContain(command);
+    expect(ci).toMatch(new RegExp(`^(\\w+=\\S+ )?${command}$`, "m"));
+  }
+});
+
+test("the README names every version of the engine toolchain", () => {
+  const pins = fs.readFileSync(path.join(projectDir, "engine/versions.env"), "utf8");
+  for (const [, key, version] of pins.matchAll(/^(\w+)=v?(\S+)$/gm)) {
+    const short = key === "PULUMI_KUBERNETES_PROVIDER_MODULE_VERSION" ? version.slice(-12) : version;
+    expect([key, readme.includes(short)]).toEqual([key, true]);
+  }
 });

@@ -3,7 +3,7 @@
 // Each scenario has a stack and a cluster of its own.
 import { spawn } from "child_process";
 import { configure, describeWithToolchain, kubectlJson, Lab, newStack, outputs, probeToolchain, pulumi, run, stateNames, tearDown } from "./engine";
-import { leftovers } from "./observe";
+import { leftovers, settledLeftovers } from "./observe";
 
 const toolchain = probeToolchain();
 
@@ -74,7 +74,7 @@ describeWithToolchain(toolchain)("day two under the real engine", () => {
 
     await pulumi(lab, "destroy", "--yes", "--skip-preview");
     expect(await stateNames(lab)).toEqual([]);
-    expect(await leftovers(lab)).toEqual({ clusters: [], processes: [] });
+    expect(await settledLeftovers(lab)).toEqual({ clusters: [], processes: [] });
   });
 
   test("Ctrl-C during a measurement stops pulumi up and leaves no process of the test behind", async () => {

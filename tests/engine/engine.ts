@@ -9,7 +9,7 @@ export const projectDir = path.resolve(__dirname, "../..");
 export const projectName = "istio-exit-study";
 
 /** What a run of the program needs of the project: the program, its scripts and the packages. */
-const projectFiles = ["Pulumi.yaml", "package.json", "tsconfig.json", "index.ts", "components", "config", "lib", "manifests", "scripts", "siege"];
+const projectFiles = ["Pulumi.yaml", "package.json", "tsconfig.json", "index.ts", "components", "config", "lib", "manifests", "scripts", "siege", "engine"];
 
 export interface Toolchain {
   /** The exports of engine/env.sh over this process's environment. */

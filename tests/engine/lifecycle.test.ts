@@ -4,7 +4,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { configure, describeWithToolchain, kubectlJson, Lab, newStack, ok, outputs, probeToolchain, pulumi, run, stateNames, tearDown } from "./engine";
-import { leftovers, opOf, previewSteps, StudyResources } from "./observe";
+import { leftovers, opOf, previewSteps, settledLeftovers, StudyResources } from "./observe";
 
 const toolchain = probeToolchain();
 const profile = "engine-lifecycle";
@@ -119,9 +119,13 @@ describeWithToolchain(toolchain)("the lab's lifecycle on the real engine", () =>
   });
 
   test("after pulumi destroy nothing of the lab is left", async () => {
+    // What the check below looks for is there before.
+    const before = await leftovers(lab);
+    expect(before.clusters).toEqual([profile]);
+    expect(before.processes.some((p) => p.includes("kube-apiserver"))).toBe(true);
     await pulumi(lab, "destroy", "--yes", "--skip-preview");
     expect(await stateNames(lab)).toEqual([]);
-    expect(await leftovers(lab)).toEqual({ clusters: [], processes: [] });
+    expect(await settledLeftovers(lab)).toEqual({ clusters: [], processes: [] });
     await ok(lab, "pulumi", ["stack", "rm", "--yes", "--non-interactive"]);
   });
 });

@@ -60,3 +60,13 @@ export async function leftovers(lab: Lab): Promise<{ clusters: string[]; process
     });
   return { clusters, processes };
 }
+
+/** What is left after a lab's end, once what was stopping has had 15 s to go. */
+export async function settledLeftovers(lab: Lab): Promise<{ clusters: string[]; processes: string[] }> {
+  let found = await leftovers(lab);
+  for (let i = 0; i < 15 && (found.clusters.length > 0 || found.processes.length > 0); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    found = await leftovers(lab);
+  }
+  return found;
+}

@@ -1,0 +1,27 @@
+// The engine toolchain's pins agree with what the program runs on: the plugin versions the npm
+// packages ask the engine for, and the SDK our command provider is built against.
+import * as fs from "fs";
+import * as path from "path";
+
+const projectDir = path.resolve(__dirname, "..");
+const pins = Object.fromEntries(
+  [...fs.readFileSync(path.join(projectDir, "engine/versions.env"), "utf8").matchAll(/^(\w+)=(\S+)$/gm)].map((m) => [m[1], m[2]]),
+);
+const locked = (name: string) => `v${JSON.parse(fs.readFileSync(path.join(projectDir, "package-lock.json"), "utf8")).packages[`node_modules/${name}`].version}`;
+
+test.each([
+  ["PULUMI_VERSION", "@pulumi/pulumi"],
+  ["PULUMI_KUBERNETES_PLUGIN_VERSION", "@pulumi/kubernetes"],
+  ["PULUMI_COMMAND_PLUGIN_VERSION", "@pulumi/command"],
+])("%s is the version of %s in package-lock.json", (pin, name) => {
+  expect(pins[pin]).toBe(locked(name));
+});
+
+test("the command provider is built against the SDK of the pinned engine", () => {
+  const goMod = fs.readFileSync(path.join(projectDir, "engine/command-provider/go.mod"), "utf8");
+  expect(goMod).toMatch(new RegExp(`^\\s*github\\.com/pulumi/pulumi/sdk/v3 ${pins.PULUMI_VERSION.replace(/\./g, "\\.")}$`, "m"));
+});
+
+test("every version is exact", () => {
+  for (const [key, version] of Object.entries(pins)) expect([key, version]).toEqual([key, expect.stringMatching(/^v\d+\.\d+\.\d+(-[\w.-]+)?$/)]);
+});
