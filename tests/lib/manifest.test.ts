@@ -79,6 +79,10 @@ describe("terminationGracePeriodSeconds", () => {
   test("outlasts the preStop sleep and Istio's default drain", () => {
     expect(terminationGracePeriodSeconds({ ...hook, preStopSeconds: 60 })).toBeGreaterThanOrEqual(60 + 5);
   });
+  test("adds the sidecar's drain to the preStop sleep: the drain follows the sleep, it does not overlap it", () => {
+    expect(terminationGracePeriodSeconds({ ...hook, preStopSeconds: 100, proxyDrainSeconds: 100 })).toBeGreaterThanOrEqual(200);
+  });
+
   test("keeps a longer grace period the manifest declares", () => {
     expect(terminationGracePeriodSeconds(hook, 120)).toBe(120);
   });

@@ -67,7 +67,19 @@ test("the report has the table, how the load ran, both charts and each case's co
   expect(markdown).toContain("25 concurrent users");
 });
 
+test("the report says how long the load ran before and after the rollout, each by its name", () => {
+  const markdown = reportMarkdown("Study", results, { ...config.test, warmupSeconds: 7, settleSeconds: 13 });
+  expect(markdown).toContain("7 s warm-up");
+  expect(markdown).toContain("13 s settle");
+});
+
 describe("writeReport", () => {
+  test("each chart goes into the file the report shows it by", () => {
+    const folder = writeReport(fs.mkdtempSync(path.join(os.tmpdir(), "reports-")), "dev", results, config.test)!;
+    expect(fs.readFileSync(path.join(folder, "availability.svg"), "utf8")).toBe(availabilityChart(results));
+    expect(fs.readFileSync(path.join(folder, "errors.svg"), "utf8")).toBe(errorTimelineChart(results));
+  });
+
   test("writes the report and its charts in a folder per stack, named after the latest measurement", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "reports-"));
     const folder = writeReport(dir, "dev", results, config.test)!;

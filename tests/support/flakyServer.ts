@@ -4,7 +4,7 @@ import * as http from "http";
 import { AddressInfo } from "net";
 
 /** What the server does with each request while a fault is on. */
-export type Fault = "reset" | "502";
+export type Fault = "reset" | "502" | "408";
 
 export interface FlakyServer {
   url: string;
@@ -33,8 +33,9 @@ export async function startFlakyServer(options: { faultFile?: string; fileFault?
       request.socket.resetAndDestroy();
       return;
     }
-    response.writeHead(active === "502" ? 502 : 200, { "content-type": "text/html", connection: "close" });
-    response.end(active === "502" ? "bad gateway\n" : page);
+    const status = active === "502" ? 502 : active === "408" ? 408 : 200;
+    response.writeHead(status, { "content-type": "text/html", connection: "close" });
+    response.end(status === 200 ? page : `${http.STATUS_CODES[status]}\n`);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
