@@ -127,6 +127,7 @@ export const elapsedSeconds = single?.apply((r) => r.elapsedSeconds);
 export const errors = single?.apply((r) => r.errors);
 export const sidecar = single?.apply((r) => r.sidecar);
 export const rolloutSeconds = single?.apply((r) => r.rolloutSeconds);
+export const oldPodsGoneSeconds = single?.apply((r) => r.oldPodsGoneSeconds);
 export const errorWindowSeconds = single?.apply((r) =>
   r.firstErrorSeconds === undefined ? undefined : { firstErrorSeconds: r.firstErrorSeconds, lastErrorSeconds: r.lastErrorSeconds },
 );

@@ -27,6 +27,8 @@ export interface CaseResult {
   elapsedSeconds?: number;
   errors: ErrorCounts;
   rolloutSeconds?: number;
+  /** From the restart until the last old pod was gone, mean over the runs that saw it. */
+  oldPodsGoneSeconds?: number;
   /** From the first old pod's termination to the first and last error, over all runs. */
   firstErrorSeconds?: number;
   lastErrorSeconds?: number;
@@ -40,6 +42,10 @@ const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.le
 export function caseSetting(studyCase: StudyCase): CaseSetting {
   const { mesh, injection, variant, preStopSeconds, sidecarMode, proxyDrainSeconds, exitOnZeroActiveConnections } = studyCase;
   return { mesh, injection, variant, preStopSeconds, sidecarMode, proxyDrainSeconds, exitOnZeroActiveConnections };
+}
+
+function meanOf<K extends string>(values: number[], key: K): { [key in K]?: number } {
+  return (values.length > 0 ? { [key]: round2(mean(values)) } : {}) as { [key in K]?: number };
 }
 
 function measuredAt(measurements: RolloutMeasurement[]): { measuredAt?: string } {
@@ -80,6 +86,7 @@ export function caseResult(studyCase: StudyCase, measurements: RolloutMeasuremen
     failedTransactions: reports.reduce((sum, r) => sum + r.failedTransactions, 0),
     elapsedSeconds: round2(mean(reports.map((r) => r.elapsedSeconds))),
     rolloutSeconds: round2(mean(measurements.map((m) => m.rolloutSeconds ?? 0))),
+    ...meanOf(measurements.flatMap((m) => (m.oldPodsGoneSeconds === undefined ? [] : [m.oldPodsGoneSeconds])), "oldPodsGoneSeconds"),
     ...(windows.length > 0 && {
       firstErrorSeconds: Math.min(...windows.map((w) => w.firstErrorSeconds)),
       lastErrorSeconds: Math.max(...windows.map((w) => w.lastErrorSeconds)),
@@ -117,11 +124,11 @@ export function describeSetting(setting: CaseSetting): string {
 /** The results as a Markdown table, one row per case, in the order the cases ran. */
 export function summaryTable(results: CaseResult[]): string {
   const header =
-    "| case | setting | sidecar found | availability | failed / requests | errors | rollout | errors after SIGTERM |\n" +
-    "| --- | --- | --- | ---: | ---: | --- | ---: | --- |";
+    "| case | setting | sidecar found | availability | failed / requests | errors | rollout | old pods gone | errors after deletion |\n" +
+    "| --- | --- | --- | ---: | ---: | --- | ---: | ---: | --- |";
   const rows = results.map((r) => {
     const cells = [r.case, describeSetting(r.setting), r.sidecar];
-    if (r.status === "failed") return `| ${[...cells, `FAILED: ${r.reason}`, "", "", "", ""].join(" | ")} |`;
+    if (r.status === "failed") return `| ${[...cells, `FAILED: ${r.reason}`, "", "", "", "", ""].join(" | ")} |`;
     const spread = r.runs > 1 ? ` (${r.availabilityMin!.toFixed(2)}–${r.availabilityMax!.toFixed(2)})` : "";
     const kinds = Object.entries(r.errors)
       .filter(([, count]) => count > 0)
@@ -135,6 +142,7 @@ export function summaryTable(results: CaseResult[]): string {
       `${r.failedTransactions} / ${r.transactions! + r.failedTransactions!}`,
       kinds || "none",
       `${r.rolloutSeconds!.toFixed(1)} s`,
+      r.oldPodsGoneSeconds === undefined ? "" : `${r.oldPodsGoneSeconds.toFixed(1)} s`,
       window,
     ].join(" | ")} |`;
   });

@@ -18,6 +18,8 @@ export interface RolloutMeasurement {
   /** When the restart was issued, in seconds since the epoch; a measurement that got that far has it. */
   restartAt?: number;
   rolloutSeconds?: number;
+  /** From the restart until the last old pod was gone: what a longer shutdown or drain costs. */
+  oldPodsGoneSeconds?: number;
   errors: ErrorCounts;
   /** Errors per half second, keyed by the bin's start in seconds from the restart. */
   errorBins: { atSeconds: number; count: number }[];
@@ -42,6 +44,7 @@ export function parseRolloutOutput(stdout: string): RolloutMeasurement {
   const [status = "failed the test script printed no status"] = studyLines(stdout, "status");
   const [rollout] = studyLines(stdout, "rollout-seconds");
   const [restartAt] = studyLines(stdout, "restart-at");
+  const [oldPodsGone] = studyLines(stdout, "old-pods-gone-seconds");
   const errors = emptyErrorCounts();
   for (const line of studyLines(stdout, "errors")) {
     const [, count, text] = line.match(/^(\d+) (.*)$/) ?? [];
@@ -65,6 +68,7 @@ export function parseRolloutOutput(stdout: string): RolloutMeasurement {
   if (status !== "ok") measurement.reason = status.replace(/^failed\s*/, "");
   if (rollout !== undefined) measurement.rolloutSeconds = Number(rollout);
   if (restartAt !== undefined) measurement.restartAt = Number(restartAt);
+  if (oldPodsGone !== undefined) measurement.oldPodsGoneSeconds = Number(oldPodsGone);
   const reportText = stdout
     .split("\n")
     .filter((line) => !line.startsWith("study-"))

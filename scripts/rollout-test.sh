@@ -6,6 +6,7 @@
 #   study-sidecar: none | classic | native | mixed     (what the pods run, before the restart)
 #   study-restart-at: <s since the epoch>             (when the restart was issued, this machine's clock)
 #   study-rollout-seconds: <s>                        (restart issued to rollout complete)
+#   study-old-pods-gone-seconds: <s>                  (restart issued to the last old pod gone)
 #   study-errors: <count> <siege error line>          (one line per distinct error, ANSI stripped)
 #   study-error-bins: <bin start s> <count> ...       (errors per 0.5 s, relative to the restart)
 #   study-pod: <name> terminating=<s> gone=<s>        (old pods, relative to the restart)
@@ -209,29 +210,64 @@ if [ "$LOAD_FROM" = host ]; then start_load_on_host; else start_load_in_cluster;
 log "siege started with $CONCURRENCY concurrent users; warming up for ${WARMUP_SECONDS}s"
 sleep "$WARMUP_SECONDS"
 
+# The Deployment's pods as `name=deletionTimestamp` words (the timestamp empty until deleted).
+pods_now() {
+  kube get pods --selector "$POD_SELECTOR" -o \
+    'jsonpath={range .items[*]}{.metadata.name}{"="}{.metadata.deletionTimestamp}{" "}{end}'
+}
 # Old pods are watched by name: when each is first seen terminating, and when it is gone.
 (
   while :; do
-    pods=$(kube get pods --selector "$POD_SELECTOR" -o \
-      'jsonpath={range .items[*]}{.metadata.name}{"="}{.metadata.deletionTimestamp}{" "}{end}' 2>/dev/null || true)
-    printf '%s %s\n' "$(now)" "$pods"
+    printf '%s %s\n' "$(now)" "$(pods_now 2>/dev/null || true)"
     sleep 0.5
   done
 ) >"$work/pods.log" &
 watch_pid=$!
 
+# The pods the restart replaces. Each may take the whole grace period to go after its deletion.
+old_pods=$(pods_now | tr ' ' '\n' | sed -n 's/=.*//p' | tr '\n' ' ') ||
+  measurement_failed "could not list the pods of deployment/$DEPLOYMENT"
+grace=$(kube get deployment "$DEPLOYMENT" -o 'jsonpath={.spec.template.spec.terminationGracePeriodSeconds}') ||
+  measurement_failed "could not read the grace period of deployment/$DEPLOYMENT"
+# Waits until none of the old pods is left, at most the grace period and a margin, and sets
+# old_pods_gone_seconds (empty if one outlived that).
+wait_for_old_pods() {
+  local deadline=$((SECONDS + ${grace:-30} + 10)) current left="" pod
+  old_pods_gone_seconds=""
+  while [ "$SECONDS" -le "$deadline" ]; do
+    # A listing that fails proves nothing: the next one decides.
+    if current=" $(pods_now) "; then
+      left=""
+      for pod in $old_pods; do
+        case "$current" in *" $pod="*) left=$pod ;; esac
+      done
+      if [ -z "$left" ]; then
+        old_pods_gone_seconds=$(awk -v a="$restart_at" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }')
+        return
+      fi
+    fi
+    sleep 0.5
+  done
+  log "pod ${left:-of the old ones} was not gone ${grace:-30}s after the rollout"
+}
+
 restart_at=$(now)
 kube rollout restart "deployment/$DEPLOYMENT" >&2 || measurement_failed "kubectl rollout restart deployment/$DEPLOYMENT failed"
 log "rollout restart issued"
-status="ok"
+status="ok" old_pods_gone_seconds=""
 if kube rollout status "deployment/$DEPLOYMENT" --timeout="${ROLLOUT_TIMEOUT_SECONDS}s" >&2; then
   rollout_seconds=$(awk -v a="$restart_at" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }')
-  log "rollout done in ${rollout_seconds}s; keeping the load for ${SETTLE_SECONDS}s"
+  # A rollout is complete once the last old pod is deleted, while its app may still be in its
+  # preStop sleep and its sidecar draining: the load goes on until every old pod is gone.
+  log "rollout done in ${rollout_seconds}s; keeping the load until the old pods are gone"
+  wait_for_old_pods
+  [ -z "$old_pods_gone_seconds" ] || log "old pods gone ${old_pods_gone_seconds}s after the restart"
 else
   rollout_seconds=""
   status="failed rollout did not finish within ${ROLLOUT_TIMEOUT_SECONDS}s"
   log "$status"
 fi
+log "keeping the load for ${SETTLE_SECONDS}s"
 sleep "$SETTLE_SECONDS"
 
 if [ "$LOAD_FROM" = host ]; then stop_load_on_host; else stop_load_in_cluster; fi
@@ -243,6 +279,7 @@ printf 'study-status: %s\n' "$status"
 printf 'study-sidecar: %s\n' "$sidecar"
 printf 'study-restart-at: %s\n' "$restart_at"
 [ -n "$rollout_seconds" ] && printf 'study-rollout-seconds: %s\n' "$rollout_seconds"
+[ -n "$old_pods_gone_seconds" ] && printf 'study-old-pods-gone-seconds: %s\n' "$old_pods_gone_seconds"
 
 cat "$work/siege.err" "$work/siege.out" | RESTART_AT="$restart_at" PODS_LOG="$work/pods.log" \
   bash "$(dirname "$0")/summarize-siege.sh"

@@ -63,6 +63,9 @@ describeWithToolchain(toolchain)("the lab's lifecycle on the real engine", () =>
     expect(out.transactions).toBeGreaterThan(0);
     expect(out.availability).toBe(100);
     expect(out.rolloutSeconds).toBeGreaterThan(0);
+    // kwok takes 3 s to remove a deleted pod: the load ran until the last one was gone.
+    expect(out.oldPodsGoneSeconds).toBeGreaterThanOrEqual(3);
+    expect(out.oldPodsGoneSeconds).toBeGreaterThan(out.rolloutSeconds);
     expect(out.summary).toContain("% available");
     expect(out.report).toBeDefined();
   });

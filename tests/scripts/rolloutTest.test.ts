@@ -168,6 +168,24 @@ const availability = (stdout: string) => Number(stdout.match(/^Availability:\s+(
     expect(stderr).not.toContain("siege stopped");
   });
 
+  test("keeps the load until the last old pod is gone, then settles", async () => {
+    const run = await runScript(env({ FAKE_OUTAGE_SECONDS: "0", FAKE_TERMINATION_SECONDS: "5" }));
+    const measurement = parseRolloutOutput(run.stdout);
+    expect(measurement.rolloutSeconds).toBeLessThan(5);
+    expect(measurement.oldPodsGoneSeconds).toBeGreaterThanOrEqual(5);
+    expect(measurement.pods.map((p) => p.goneSeconds === null)).toEqual([false, false]);
+    // 1 s warm-up, 5 s until the old pods are gone, 1 s settle.
+    expect(measurement.report!.elapsedSeconds).toBeGreaterThanOrEqual(6.5);
+  });
+
+  test("waits for an old pod no longer than its grace period and a margin", async () => {
+    const run = await runScript(env({ FAKE_OUTAGE_SECONDS: "0", FAKE_TERMINATION_SECONDS: "1000", FAKE_GRACE_SECONDS: "1" }));
+    const measurement = parseRolloutOutput(run.stdout);
+    expect(measurement.status).toBe("ok");
+    expect(measurement.oldPodsGoneSeconds).toBeUndefined();
+    expect(run.stderr).toMatch(/pod demo-site-old-[ab] was not gone 1s after the rollout/);
+  });
+
   test("keeps the load through the warm-up before the restart and the settle after it", async () => {
     const run = await runScript(env({ FAKE_OUTAGE_SECONDS: "0", WARMUP_SECONDS: "3", SETTLE_SECONDS: "3" }));
     // Loaded machines only make it longer; without either wait it would be about 3 s shorter.
