@@ -18,6 +18,7 @@ import { caseResult, caseSetting, summaryLine, summaryTable } from "./lib/result
 // Config: every key read and checked before anything is created.
 const stackConfig = new pulumi.Config();
 const config = readStudyConfig((key) => stackConfig.get(key), __dirname);
+for (const warning of config.warnings) pulumi.log.warn(warning);
 
 // Cluster: the study's own minikube, or an existing cluster of the user's kubeconfig.
 const { kubeContext: existingContext } = config.cluster;

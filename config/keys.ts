@@ -106,6 +106,11 @@ export const configKeys = {
     default: false,
     description: "The sidecar exits once its active connections reach zero, after MINIMUM_DRAIN_DURATION (at least the preStop sleep).",
   },
+  proxyPreStopSeconds: {
+    type: "integer",
+    default: 0,
+    description: "A preStop sleep on the istio-proxy container itself (a container named istio-proxy in the pod spec, which Istio's injector merges): its SIGTERM, and so its drain, come this many seconds after the pod's deletion; 0: none. Classic sidecars only.",
+  },
   loadFrom: {
     type: "string",
     default: "auto",

@@ -43,6 +43,8 @@ export interface WorkloadSettings {
   /** 0: Istio's default. */
   proxyDrainSeconds: number;
   exitOnZeroActiveConnections: boolean;
+  /** A preStop sleep on istio-proxy itself; 0: none. */
+  proxyPreStopSeconds: number;
 }
 
 export type LoadFrom = "host" | "cluster";
@@ -76,6 +78,8 @@ export interface StudyConfig {
   /** Whether `cases` was set: results are then a table of cases. */
   matrix: boolean;
   test: TestSettings;
+  /** Settings that do less than they seem to, each with the reason: the program logs them. */
+  warnings: string[];
 }
 
 /** Reads one raw config value; `pulumi.Config.get` in the program, a map in tests. */
@@ -100,11 +104,20 @@ const contextName = /^([A-Za-z0-9._:@/+-]{1,253})?$/;
 const imageName = /^[a-z0-9][A-Za-z0-9._/:@-]{0,254}$/;
 
 class Reader {
-  /** `where` names the case whose values this reads, e.g. `cases[drain].`. */
+  /**
+   * `where` names the case whose values this reads, e.g. `cases[drain].`; `own` tells the keys the
+   * case sets itself from those it takes from the stack's config (all of them for the stack's keys).
+   */
   constructor(
     private readonly source: ConfigSource,
-    private readonly where = "",
+    readonly where = "",
+    private readonly own: (key: ConfigKey) => boolean = (key) => source(key) !== undefined,
   ) {}
+
+  /** Whether the key is set where this reader reads: by the case itself, or in the stack's config. */
+  setHere(key: ConfigKey): boolean {
+    return this.own(key);
+  }
 
   private raw(key: ConfigKey): string {
     const value = this.source(key);
@@ -199,13 +212,15 @@ export const caseKeys = [
   "mesh",
   "proxyDrainSeconds",
   "exitOnZeroActiveConnections",
+  "proxyPreStopSeconds",
 ] as const;
 export type CaseKey = (typeof caseKeys)[number];
 export type CaseValues = Partial<Record<CaseKey, string | number | boolean>>;
 
 /**
  * The built-in list: the seed's four runs (no mesh, then the classic sidecar, each without and with
- * the hook) and each known fix on top of the hook.
+ * the hook) and each known fix on top of the hook: a longer drain, exit on zero connections, a
+ * preStop sleep on the proxy itself (each outlasting the app's sleep), native sidecars, ambient.
  */
 export function standardCases(preStopSeconds: number): { name: string; values: CaseValues }[] {
   const sidecar = { mesh: "sidecar", injection: true, sidecarMode: "classic" } as const;
@@ -216,10 +231,14 @@ export function standardCases(preStopSeconds: number): { name: string; values: C
     { name: "sidecar-hook", values: { ...sidecar, variant: "hook" } },
     { name: "drain-hook", values: { ...sidecar, variant: "hook", proxyDrainSeconds: preStopSeconds + 5 } },
     { name: "exit-on-zero-hook", values: { ...sidecar, variant: "hook", exitOnZeroActiveConnections: true } },
+    { name: "proxy-prestop-hook", values: { ...sidecar, variant: "hook", proxyPreStopSeconds: preStopSeconds + 5 } },
     { name: "native-hook", values: { ...sidecar, variant: "hook", sidecarMode: "native" } },
     { name: "ambient-hook", values: { mesh: "ambient", injection: false, variant: "hook" } },
   ];
 }
+
+/** Istio's drainDuration: Envoy closes its listeners this long after the drain starts, whatever comes later. */
+const envoyDrainDurationSeconds = 45;
 
 function readCaseSettings(read: Reader): Pick<WorkloadSettings, CaseKey> {
   const mesh = read.oneOf("mesh", ["sidecar", "ambient", "none"] as const);
@@ -235,7 +254,50 @@ function readCaseSettings(read: Reader): Pick<WorkloadSettings, CaseKey> {
     mesh,
     proxyDrainSeconds: read.integer("proxyDrainSeconds", 0, 600),
     exitOnZeroActiveConnections: read.boolean("exitOnZeroActiveConnections"),
+    proxyPreStopSeconds: read.integer("proxyPreStopSeconds", 0, 600),
   };
+}
+
+/**
+ * The sidecar's switches act on a classic sidecar only: without a sidecar nothing reads them, and a
+ * native sidecar's agent drains from its own preStop and exits with the app, ignoring the drain
+ * settings. A switch that would do nothing is refused where it is set, and a warning where a case
+ * inherits it from the stack's keys.
+ */
+function checkSidecarSwitches(read: Reader, settings: Pick<WorkloadSettings, CaseKey>, warnings: string[]): void {
+  const sidecar = settings.mesh === "sidecar" && settings.injection;
+  const why = !sidecar
+    ? `the pods run no sidecar (mesh=${settings.mesh}, injection=${settings.injection})`
+    : settings.sidecarMode === "native"
+      ? "with sidecarMode=native istio-proxy drains from its own preStop hook and exits right after the app, ignoring the drain settings"
+      : undefined;
+  const inEffect: [CaseKey, boolean][] = [
+    ["proxyDrainSeconds", settings.proxyDrainSeconds > 0],
+    ["exitOnZeroActiveConnections", settings.exitOnZeroActiveConnections],
+    ["proxyPreStopSeconds", settings.proxyPreStopSeconds > 0],
+  ];
+  for (const [key, on] of inEffect) {
+    if (!on || !why) continue;
+    const value = String(settings[key]);
+    if (read.setHere(key)) read.fail(key, value, `it would do nothing: ${why}; leave it at its default`);
+    warnings.push(`${read.where}${key}=${value}, taken from the stack's config, does nothing here: ${why}`);
+  }
+  if (settings.exitOnZeroActiveConnections && settings.proxyDrainSeconds > 0) {
+    read.fail(
+      "proxyDrainSeconds",
+      String(settings.proxyDrainSeconds),
+      "with exitOnZeroActiveConnections=true Istio ignores terminationDrainDuration: set one of the two",
+    );
+  }
+  if (settings.proxyDrainSeconds > envoyDrainDurationSeconds) {
+    warnings.push(
+      `${read.where}proxyDrainSeconds=${settings.proxyDrainSeconds} is above Istio's drainDuration of ${envoyDrainDurationSeconds} s: ` +
+        `Envoy closes its listeners ${envoyDrainDurationSeconds} s into the drain, so new connections are refused from then on`,
+    );
+  }
+  if (settings.variant === "nohook" && read.setHere("preStopSeconds")) {
+    warnings.push(`${read.where}preStopSeconds=${settings.preStopSeconds} does nothing with variant=nohook, which has no preStop hook`);
+  }
 }
 
 /** `cases`: `standard`, standard case names separated by commas, or a YAML/JSON list of them and of cases. */
@@ -288,9 +350,12 @@ export function readStudyConfig(source: ConfigSource, baseDir: string): StudyCon
     replicas: read.integer("replicas", 1, 50),
   };
   const stackCase = readCaseSettings(read);
+  const warnings: string[] = [];
 
   const casesValue = source("cases");
   const matrix = casesValue !== undefined && casesValue !== "";
+  // With `cases`, the stack's keys are only what each case does not set itself: each case is checked.
+  if (!matrix) checkSidecarSwitches(read, stackCase, warnings);
   const cases: StudyCase[] = matrix
     ? readCaseList(casesValue, stackCase.preStopSeconds).map(({ name, values }) => {
         const where = `cases[${name}].`;
@@ -303,7 +368,10 @@ export function readStudyConfig(source: ConfigSource, baseDir: string): StudyCon
           throw new ConfigError(`${where}name`, name, `expected at most ${maxCaseNameLength} characters, to name its load Jobs`);
         }
         const caseSource: ConfigSource = (key) => (key in values ? String(values[key as CaseKey]) : source(key));
-        return { name, namespace: caseNamespace, ...workload, ...readCaseSettings(new Reader(caseSource, where)) };
+        const caseReader = new Reader(caseSource, where, (key) => key in values);
+        const settings = readCaseSettings(caseReader);
+        checkSidecarSwitches(caseReader, settings, warnings);
+        return { name, namespace: caseNamespace, ...workload, ...settings };
       })
     : [{ name: "", namespace, ...workload, ...stackCase }];
   const duplicate = cases.find((c, i) => cases.findIndex((d) => d.name === c.name) !== i);
@@ -349,6 +417,7 @@ export function readStudyConfig(source: ConfigSource, baseDir: string): StudyCon
       repeats,
       run: read.string("run", /^.{0,100}$/, "expected a label of at most 100 characters"),
     },
+    warnings,
   };
 }
 

@@ -17,6 +17,7 @@ export interface PodShutdownSettings {
   /** The sidecar's terminationDrainDuration; 0 leaves Istio's default. */
   proxyDrainSeconds: number;
   exitOnZeroActiveConnections: boolean;
+  proxyPreStopSeconds: number;
 }
 
 /**
@@ -84,7 +85,8 @@ const kubernetesDefaultGraceSeconds = 30;
  */
 export function terminationGracePeriodSeconds(settings: PodShutdownSettings, declared?: number): number {
   const drain = Math.max(settings.proxyDrainSeconds || istioDefaultDrainSeconds, proxyMinimumDrainSeconds(settings));
-  const needed = preStopSeconds(settings) + drain + shutdownMarginSeconds;
+  // A preStop sleep on the proxy delays its SIGTERM, and so its drain, as the app's sleep may.
+  const needed = Math.max(preStopSeconds(settings), settings.proxyPreStopSeconds) + drain + shutdownMarginSeconds;
   return Math.max(declared ?? kubernetesDefaultGraceSeconds, needed);
 }
 
@@ -159,6 +161,15 @@ export function renderDeployment(
     else delete rest.lifecycle;
     return rest;
   });
+  if (settings.proxyPreStopSeconds > 0) {
+    // Istio's injector merges a container named istio-proxy of the pod spec into the one it injects
+    // ("image: auto" is its placeholder for its own image): the proxy gets a preStop sleep of its own.
+    podSpec.containers.push({
+      name: "istio-proxy",
+      image: "auto",
+      lifecycle: { preStop: { sleep: { seconds: settings.proxyPreStopSeconds } } },
+    });
+  }
   podSpec.terminationGracePeriodSeconds = terminationGracePeriodSeconds(settings, podSpec.terminationGracePeriodSeconds);
   return deployment;
 }

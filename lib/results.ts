@@ -4,7 +4,14 @@ import { emptyErrorCounts, ErrorCounts, errorWindow, RolloutMeasurement } from "
 /** The setting of a case, as the table and the report show it. */
 export type CaseSetting = Pick<
   StudyCase,
-  "mesh" | "injection" | "variant" | "preStopSeconds" | "sidecarMode" | "proxyDrainSeconds" | "exitOnZeroActiveConnections"
+  | "mesh"
+  | "injection"
+  | "variant"
+  | "preStopSeconds"
+  | "sidecarMode"
+  | "proxyDrainSeconds"
+  | "exitOnZeroActiveConnections"
+  | "proxyPreStopSeconds"
 >;
 
 /** One case's result over its runs; figures only when every run was measured. */
@@ -40,8 +47,9 @@ const round2 = (value: number) => Math.round(value * 100) / 100;
 const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
 
 export function caseSetting(studyCase: StudyCase): CaseSetting {
-  const { mesh, injection, variant, preStopSeconds, sidecarMode, proxyDrainSeconds, exitOnZeroActiveConnections } = studyCase;
-  return { mesh, injection, variant, preStopSeconds, sidecarMode, proxyDrainSeconds, exitOnZeroActiveConnections };
+  const { mesh, injection, variant, preStopSeconds, sidecarMode, proxyDrainSeconds, exitOnZeroActiveConnections, proxyPreStopSeconds } =
+    studyCase;
+  return { mesh, injection, variant, preStopSeconds, sidecarMode, proxyDrainSeconds, exitOnZeroActiveConnections, proxyPreStopSeconds };
 }
 
 function meanOf<K extends string>(values: number[], key: K): { [key in K]?: number } {
@@ -118,6 +126,7 @@ export function describeSetting(setting: CaseSetting): string {
   parts.push(setting.variant === "hook" ? `preStop ${setting.preStopSeconds}s` : "no preStop");
   if (setting.proxyDrainSeconds > 0) parts.push(`drain ${setting.proxyDrainSeconds}s`);
   if (setting.exitOnZeroActiveConnections) parts.push("exit on zero connections");
+  if (setting.proxyPreStopSeconds > 0) parts.push(`proxy preStop ${setting.proxyPreStopSeconds}s`);
   return parts.join(", ");
 }
 

@@ -66,9 +66,12 @@ describe("the study program", () => {
     ["sidecarMode", "classic", "native"],
     ["proxyDrainSeconds", "0", "30"],
     ["exitOnZeroActiveConnections", "false", "true"],
+    ["proxyPreStopSeconds", "0", "15"],
   ])("flipping %s changes the workload but not one input of the cluster or of Istio", async (key, from, to) => {
-    const before = await runStudy({ [key]: from });
-    const after = await runStudy({ [key]: to });
+    // The sidecar's switches act on an injected classic sidecar only.
+    const base: Record<string, string> = key === "injection" || key === "sidecarMode" ? {} : { injection: "true" };
+    const before = await runStudy({ ...base, [key]: from });
+    const after = await runStudy({ ...base, [key]: to });
     expect(clusterAndMesh(after)).toEqual(clusterAndMesh(before));
     expect(Object.keys(clusterAndMesh(before)).length).toBeGreaterThanOrEqual(6);
     const workload = (run: MockRun) => run.resources.filter((r) => r.name.startsWith("demo-site-")).map((r) => r.inputs);
@@ -190,6 +193,7 @@ describe("the whole study in one run (cases)", () => {
     "sidecar-hook",
     "drain-hook",
     "exit-on-zero-hook",
+    "proxy-prestop-hook",
     "native-hook",
     "ambient-hook",
   ];
@@ -207,9 +211,9 @@ describe("the whole study in one run (cases)", () => {
     expect(run.all("kubernetes:core/v1:Namespace").map((r) => r.inputs.metadata.name).sort()).toEqual(
       ["istio-system", ...standardNames.map((n) => `demo-site-${n}`)].sort(),
     );
-    expect(run.all("kubernetes:apps/v1:Deployment")).toHaveLength(8);
-    expect(run.all("kubernetes:core/v1:Service")).toHaveLength(8);
-    expect(run.all("command:local:Command").filter((c) => c.name.endsWith("-siege")).map((c) => c.name)).toHaveLength(8);
+    expect(run.all("kubernetes:apps/v1:Deployment")).toHaveLength(standardNames.length);
+    expect(run.all("kubernetes:core/v1:Service")).toHaveLength(standardNames.length);
+    expect(run.all("command:local:Command").filter((c) => c.name.endsWith("-siege")).map((c) => c.name)).toHaveLength(standardNames.length);
     expect(run.all("kubernetes:helm.sh/v3:Release").map((r) => r.inputs.name).sort()).toEqual(["istio-base", "istio-cni", "istiod", "ztunnel"]);
     const labels = (name: string) => run.one("kubernetes:core/v1:Namespace", `demo-site-${name}-namespace`).inputs.metadata.labels;
     expect(labels("nomesh-hook")).toEqual({});

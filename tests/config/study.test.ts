@@ -166,9 +166,60 @@ describe("readStudyConfig", () => {
   });
 
   test("reads the fix switches", () => {
-    const config = read({ mesh: "ambient", proxyDrainSeconds: "20", exitOnZeroActiveConnections: "true" });
-    expect(config.cases[0]).toMatchObject({ mesh: "ambient", proxyDrainSeconds: 20, exitOnZeroActiveConnections: true });
-    expect(config.istio.mesh).toBe("ambient");
+    const config = read({ injection: "true", proxyDrainSeconds: "20", proxyPreStopSeconds: "12" });
+    expect(config.cases[0]).toMatchObject({ mesh: "sidecar", proxyDrainSeconds: 20, exitOnZeroActiveConnections: false, proxyPreStopSeconds: 12 });
+    expect(read({ injection: "true", exitOnZeroActiveConnections: "true" }).cases[0].exitOnZeroActiveConnections).toBe(true);
+    expect(read({ mesh: "ambient" }).istio.mesh).toBe("ambient");
+    expect(config.warnings).toEqual([]);
+  });
+
+  describe("a sidecar switch that would do nothing", () => {
+    test.each([
+      ["proxyDrainSeconds", "20"],
+      ["exitOnZeroActiveConnections", "true"],
+      ["proxyPreStopSeconds", "15"],
+    ])("%s=%s is refused without a sidecar, and with a native one, naming why", (key, value) => {
+      expect(() => read({ [key]: value })).toThrow(
+        `config ${key}="${value}" is invalid: it would do nothing: the pods run no sidecar (mesh=sidecar, injection=false)`,
+      );
+      expect(() => read({ [key]: value, mesh: "ambient" })).toThrow("the pods run no sidecar (mesh=ambient, injection=false)");
+      expect(() => read({ [key]: value, injection: "true", sidecarMode: "native" })).toThrow(
+        "with sidecarMode=native istio-proxy drains from its own preStop hook",
+      );
+    });
+
+    test("taken by a case from the stack's config, it is a warning that names the case", () => {
+      const config = read({ cases: "nomesh-hook,sidecar-hook", proxyDrainSeconds: "20" });
+      expect(config.cases.map((c) => c.proxyDrainSeconds)).toEqual([20, 20]);
+      expect(config.warnings).toEqual([
+        "cases[nomesh-hook].proxyDrainSeconds=20, taken from the stack's config, does nothing here: the pods run no sidecar (mesh=none, injection=false)",
+      ]);
+    });
+
+    test("set by the case itself, it is refused, naming the case", () => {
+      expect(() => read({ cases: "- {name: a, mesh: none, proxyPreStopSeconds: 5}" })).toThrow(
+        'config cases[a].proxyPreStopSeconds="5" is invalid: it would do nothing',
+      );
+    });
+
+    test("a drain with exit on zero connections is refused: Istio ignores the drain then", () => {
+      expect(() => read({ injection: "true", proxyDrainSeconds: "20", exitOnZeroActiveConnections: "true" })).toThrow(
+        'config proxyDrainSeconds="20" is invalid: with exitOnZeroActiveConnections=true Istio ignores terminationDrainDuration',
+      );
+    });
+
+    test("a drain above Istio's drainDuration is a warning: Envoy's listeners close at 45 s", () => {
+      expect(read({ injection: "true", proxyDrainSeconds: "60" }).warnings).toEqual([
+        "proxyDrainSeconds=60 is above Istio's drainDuration of 45 s: Envoy closes its listeners 45 s into the drain, so new connections are refused from then on",
+      ]);
+    });
+
+    test("preStopSeconds with variant=nohook is a warning", () => {
+      expect(read({ variant: "nohook", preStopSeconds: "20" }).warnings).toEqual([
+        "preStopSeconds=20 does nothing with variant=nohook, which has no preStop hook",
+      ]);
+      expect(read({ variant: "nohook" }).warnings).toEqual([]);
+    });
   });
 
   describe("manifest", () => {
@@ -271,13 +322,16 @@ describe("cases", () => {
       ["sidecar-hook", "demo-site-sidecar-hook", "sidecar", true, "hook", "classic"],
       ["drain-hook", "demo-site-drain-hook", "sidecar", true, "hook", "classic"],
       ["exit-on-zero-hook", "demo-site-exit-on-zero-hook", "sidecar", true, "hook", "classic"],
+      ["proxy-prestop-hook", "demo-site-proxy-prestop-hook", "sidecar", true, "hook", "classic"],
       ["native-hook", "demo-site-native-hook", "sidecar", true, "hook", "native"],
       ["ambient-hook", "demo-site-ambient-hook", "ambient", false, "hook", "classic"],
     ]);
     const byName = Object.fromEntries(config.cases.map((c) => [c.name, c]));
     expect(byName["drain-hook"].proxyDrainSeconds).toBe(15);
     expect(byName["exit-on-zero-hook"].exitOnZeroActiveConnections).toBe(true);
-    expect(config.cases.filter((c) => c.proxyDrainSeconds > 0 || c.exitOnZeroActiveConnections)).toHaveLength(2);
+    expect(byName["proxy-prestop-hook"].proxyPreStopSeconds).toBe(15);
+    expect(config.cases.filter((c) => c.proxyDrainSeconds > 0 || c.exitOnZeroActiveConnections || c.proxyPreStopSeconds > 0)).toHaveLength(3);
+    expect(config.warnings).toEqual([]);
     // One Istio serves them all: ambient's control plane injects sidecars as well.
     expect(config.istio.mesh).toBe("ambient");
   });

@@ -21,6 +21,7 @@ const hook: PodShutdownSettings = {
   mesh: "sidecar",
   proxyDrainSeconds: 0,
   exitOnZeroActiveConnections: false,
+  proxyPreStopSeconds: 0,
 };
 const nohook: PodShutdownSettings = { ...hook, variant: "nohook" };
 
@@ -96,6 +97,23 @@ test("renderService places the Service in the namespace and keeps its type and p
   expect(service.metadata).toMatchObject({ name: "demo-site", namespace: "lab" });
   expect(service.spec.type).toBe("NodePort");
   expect(service.spec.ports[0]).toMatchObject({ port: 80, targetPort: "http" });
+});
+
+describe("a preStop sleep on the proxy (proxyPreStopSeconds)", () => {
+  test("declares a container istio-proxy with the sleep, for the injector to merge; the app's hook stays its own", () => {
+    const pod = renderDeployment(demoSite, "lab", 3, { ...hook, proxyPreStopSeconds: 15 }).spec.template.spec;
+    expect(pod.containers.map((c: any) => [c.name, c.lifecycle?.preStop])).toEqual([
+      ["nginx", { sleep: { seconds: 10 } }],
+      ["istio-proxy", { sleep: { seconds: 15 } }],
+    ]);
+    expect(pod.containers[1].image).toBe("auto");
+    // The proxy's drain starts after its sleep: the grace period outlasts both.
+    expect(pod.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(15 + 5);
+  });
+
+  test("0: no such container", () => {
+    expect(renderDeployment(demoSite, "lab", 3, hook).spec.template.spec.containers.map((c: any) => c.name)).toEqual(["nginx"]);
+  });
 });
 
 describe("the sidecar's drain switches (proxy.istio.io/config)", () => {

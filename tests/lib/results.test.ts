@@ -38,6 +38,7 @@ describe("caseResult", () => {
       sidecarMode: "classic",
       proxyDrainSeconds: 0,
       exitOnZeroActiveConnections: false,
+      proxyPreStopSeconds: 0,
     });
   });
 
@@ -94,6 +95,7 @@ test("describeSetting names the mesh, the hook and the fix", () => {
     "classic sidecar, preStop 10s",
     "classic sidecar, preStop 10s, drain 15s",
     "classic sidecar, preStop 10s, exit on zero connections",
+    "classic sidecar, preStop 10s, proxy preStop 15s",
     "native sidecar, preStop 10s",
     "ambient, preStop 10s",
   ]);
