@@ -11,6 +11,7 @@ import { DemoSite } from "./components/workload";
 import { readStudyConfig } from "./config/study";
 import { istioPlan, probeInstalledIstio } from "./lib/installedIstio";
 import { serviceClusterUrl } from "./lib/loadJob";
+import { RolloutMeasurement } from "./lib/rolloutOutput";
 import { caseResourceName } from "./lib/naming";
 import { writeReport } from "./lib/report";
 import { caseResult, caseSetting, summaryLine, summaryTable } from "./lib/results";
@@ -70,11 +71,13 @@ const loadReady =
   config.test.loadFrom === "cluster"
     ? [new LoadNamespace("load", { name: config.test.loadNamespace, provider: cluster.provider, lifetime: cluster.lifetime }).ready]
     : [];
+// Repeats go round the cases, every case once and then every case again, so that a drift of the
+// node over the run falls on every case alike.
+const measurements = config.cases.map((): pulumi.Output<RolloutMeasurement>[] => []);
 let previousTest: pulumi.Resource[] = [];
-const caseResults = config.cases.map((studyCase, index) => {
-  const site = sites[index];
-  const measurements = [];
-  for (let repeat = 1; repeat <= config.test.repeats; repeat++) {
+for (let repeat = 1; repeat <= config.test.repeats; repeat++) {
+  config.cases.forEach((studyCase, index) => {
+    const site = sites[index];
     const test: RolloutTest = new RolloutTest(caseResourceName("rollout", studyCase.name, repeat), {
       target: {
         kubeContext: cluster.kubeContext,
@@ -92,11 +95,10 @@ const caseResults = config.cases.map((studyCase, index) => {
       loadJobName: caseResourceName("siege", studyCase.name, repeat),
     });
     previousTest = [test.done];
-    measurements.push(test.measurement);
-  }
-  return pulumi.all(measurements).apply((ms) => caseResult(studyCase, ms));
-});
-const results = pulumi.all(caseResults);
+    measurements[index].push(test.measurement);
+  });
+}
+const results = pulumi.all(config.cases.map((studyCase, index) => pulumi.all(measurements[index]).apply((ms) => caseResult(studyCase, ms))));
 
 // A failed case fails the update, after every case has had its turn.
 new Verdict("verdict", {

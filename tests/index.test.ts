@@ -238,16 +238,16 @@ describe("the whole study in one run (cases)", () => {
     expect(siegeOf(run, "sidecar-hook").order).toBeGreaterThan(run.one("kubernetes:apps/v1:Deployment", "native-hook-deployment").order);
   });
 
-  test("repeats runs each case's test again, chained too, the repeat in its trigger", async () => {
-    const run = await runStudy({ cases: "sidecar-hook,native-hook", repeats: "2" });
+  test("repeats go round the cases, chained too, the repeat in its trigger", async () => {
+    const run = await runStudy({ cases: "sidecar-hook,native-hook", repeats: "2" }, { delayMs: earlierIsSlower.delayMs });
     const tests = run.all("command:local:Command").filter((c) => c.name.endsWith("-siege"));
     expect(tests.sort((a, b) => a.order - b.order).map((c) => c.name)).toEqual([
       "rollout-sidecar-hook-siege",
-      "rollout-sidecar-hook-2-siege",
       "rollout-native-hook-siege",
+      "rollout-sidecar-hook-2-siege",
       "rollout-native-hook-2-siege",
     ]);
-    expect(JSON.parse(tests[1].inputs.triggers[0]).repeat).toBe(2);
+    expect(JSON.parse(tests[2].inputs.triggers[0]).repeat).toBe(2);
     expect((run.outputs.results as any[]).map((r) => [r.case, r.runs])).toEqual([
       ["sidecar-hook", 2],
       ["native-hook", 2],
