@@ -98,7 +98,16 @@ for (let repeat = 1; repeat <= config.test.repeats; repeat++) {
     measurements[index].push(test.measurement);
   });
 }
-const results = pulumi.all(config.cases.map((studyCase, index) => pulumi.all(measurements[index]).apply((ms) => caseResult(studyCase, ms))));
+const istioInCluster = istio
+  ? `${version} ${meshInstalled === "ambient" ? "ambient" : "default"} profile, installed by ${installer}`
+  : reuseIstio
+    ? `${version}, found installed`
+    : "none";
+const results = pulumi.all(
+  config.cases.map((studyCase, index) =>
+    pulumi.all(measurements[index]).apply((ms) => ({ ...caseResult(studyCase, ms), istio: istioInCluster })),
+  ),
+);
 
 // A failed case fails the update, after every case has had its turn.
 new Verdict("verdict", {

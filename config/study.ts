@@ -1,6 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parse as parseYaml } from "yaml";
+import { NodeLoad, nodeLoad, Requests } from "../lib/capacity";
 import { istioChartNames } from "../lib/istioCharts";
 import { parseWorkloadManifest, WorkloadManifest } from "../lib/manifest";
 import { caseResourceName } from "../lib/naming";
@@ -383,19 +384,22 @@ export function readStudyConfig(source: ConfigSource, baseDir: string): StudyCon
   const kubeContext = read.string("kubeContext", contextName, "expected the name of a context in your kubeconfig, or empty");
   const loadFrom = read.oneOf("loadFrom", ["auto", "host", "cluster"] as const);
 
+  const cluster: ClusterSettings = {
+    kubeContext,
+    profile: read.string("profile", dnsLabel, dnsLabelRule),
+    kubernetesVersion: read.string(
+      "kubernetesVersion",
+      kubernetesVersion,
+      "expected v1.30.0 or newer, such as v1.35.1 (the preStop hook is Kubernetes' sleep action, on by default since 1.30)",
+    ),
+    driver: read.string("driver", driverName, "expected a minikube driver name such as docker, or empty"),
+    cpus: read.integer("cpus", 2, 64),
+    memoryMiB: read.integer("memoryMiB", 2048, 262144),
+  };
+  if (!kubeContext) checkNodeSize(read, cluster, nodeLoad(cases, meshToInstall(cases)));
+
   return {
-    cluster: {
-      kubeContext,
-      profile: read.string("profile", dnsLabel, dnsLabelRule),
-      kubernetesVersion: read.string(
-        "kubernetesVersion",
-        kubernetesVersion,
-        "expected v1.30.0 or newer, such as v1.35.1 (the preStop hook is Kubernetes' sleep action, on by default since 1.30)",
-      ),
-      driver: read.string("driver", driverName, "expected a minikube driver name such as docker, or empty"),
-      cpus: read.integer("cpus", 2, 64),
-      memoryMiB: read.integer("memoryMiB", 2048, 262144),
-    },
+    cluster,
     istio: {
       version: read.string("istioVersion", istioVersion, "expected a version such as 1.31.1"),
       chartRepo: read.chartRepo("istioChartRepo", baseDir, istioChartNames(meshToInstall(cases))),
@@ -437,6 +441,32 @@ function nameClash(cases: StudyCase[], repeats: number): string | undefined {
     }
   }
   return undefined;
+}
+
+/**
+ * The lab's own node must hold every pod the lab asks for, or some stay Pending: refused with the
+ * figures, naming the key to raise.
+ */
+function checkNodeSize(read: Reader, cluster: ClusterSettings, load: NodeLoad): void {
+  const cpus = (milli: number) => (milli / 1000).toFixed(2);
+  const gib = (mib: number) => (mib / 1024).toFixed(1);
+  const breakdown = (value: (r: Requests) => string) => load.parts.map(([name, r]) => `${name} ${value(r)}`).join(", ");
+  if (load.total.cpuMilli > cluster.cpus * 1000) {
+    read.fail(
+      "cpus",
+      String(cluster.cpus),
+      `the lab's pods ask for ${cpus(load.total.cpuMilli)} CPUs at the busiest (${breakdown((r) => cpus(r.cpuMilli))}): ` +
+        `set cpus to ${Math.ceil(load.total.cpuMilli / 1000)} or more, or run fewer cases or replicas`,
+    );
+  }
+  if (load.total.memoryMiB > cluster.memoryMiB) {
+    read.fail(
+      "memoryMiB",
+      String(cluster.memoryMiB),
+      `the lab's pods ask for ${gib(load.total.memoryMiB)} GiB at the busiest (${breakdown((r) => `${gib(r.memoryMiB)} GiB`)}): ` +
+        `set memoryMiB to ${Math.ceil(load.total.memoryMiB / 1024) * 1024} or more, or run fewer cases or replicas`,
+    );
+  }
 }
 
 /** One Istio serves every case: ambient's control plane also injects sidecars. */

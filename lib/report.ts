@@ -102,6 +102,7 @@ export function reportMarkdown(title: string, results: CaseResult[], test: TestS
     "Availability is siege's: successful requests / all requests, over the whole load",
     `(${test.warmupSeconds} s warm-up, the rollout until the last old pod is gone, ${test.settleSeconds} s settle;`,
     `${test.concurrency} concurrent users, ${test.repeats} run(s) per case: the mean, with min–max when there are several).`,
+    `Istio in the cluster: ${results[0]?.istio ?? "unknown"}, for every case.`,
     "'Rollout' runs from the restart until the last old pod was deleted, 'old pods gone' until it was gone;",
     "'errors after deletion' from the first old pod's deletion (seen by a poll every half second) to the first and the last error.",
     "",

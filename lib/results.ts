@@ -25,6 +25,11 @@ export interface CaseResult {
   runs: number;
   /** When the last of its runs restarted the Deployment (ISO 8601): the measurement's own time. */
   measuredAt?: string;
+  /**
+   * The Istio in the cluster while the case ran, whether the case used it or not: one Istio serves
+   * every case, and a matrix with an ambient case installs the ambient profile for all.
+   */
+  istio?: string;
   availability?: number;
   availabilityMin?: number;
   availabilityMax?: number;

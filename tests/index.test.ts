@@ -207,7 +207,7 @@ describe("the whole study in one run (cases)", () => {
   const siegeOf = (run: MockRun, name: string) => run.one("command:local:Command", `rollout-${name}-siege`);
 
   test("cases=standard registers one namespace, workload and test per case, one Istio for all", async () => {
-    const run = await runStudy({ cases: "standard" });
+    const run = await runStudy({ cases: "standard", cpus: "6" });
     expect(run.all("kubernetes:core/v1:Namespace").map((r) => r.inputs.metadata.name).sort()).toEqual(
       ["istio-system", ...standardNames.map((n) => `demo-site-${n}`)].sort(),
     );
@@ -226,7 +226,7 @@ describe("the whole study in one run (cases)", () => {
   });
 
   test("the tests are chained: each waits for the one before, in the order of the cases", async () => {
-    const run = await runStudy({ cases: "standard" }, earlierIsSlower);
+    const run = await runStudy({ cases: "standard", cpus: "6" }, earlierIsSlower);
     const order = standardNames.map((name) => siegeOf(run, name).order);
     expect(order).toEqual([...order].sort((a, b) => a - b));
     expect(run.one("command:local:Command", "verdict-check").order).toBeGreaterThan(Math.max(...order));
@@ -305,6 +305,18 @@ describe("the whole study in one run (cases)", () => {
     expect(folder.startsWith(path.join(run.folder, "reports", "dev"))).toBe(true);
     expect(fs.readdirSync(folder).sort()).toEqual(["availability.svg", "errors.svg", "report.md"]);
     expect(fs.readFileSync(path.join(folder, "report.md"), "utf8")).toContain("| native-hook | native sidecar, preStop 10s |");
+  });
+
+  test("every result and the report name the Istio in the cluster: ambient's profile for all when a case needs it", async () => {
+    const run = await runStudy({ cases: "sidecar-hook,ambient-hook" });
+    expect((run.outputs.results as any[]).map((r) => r.istio)).toEqual([
+      "1.31.1 ambient profile, installed by helm",
+      "1.31.1 ambient profile, installed by helm",
+    ]);
+    expect(fs.readFileSync(path.join(run.outputs.report as string, "report.md"), "utf8")).toContain(
+      "Istio in the cluster: 1.31.1 ambient profile, installed by helm, for every case.",
+    );
+    expect((await runStudy({ cases: "nomesh-hook" })).outputs.results).toEqual([expect.objectContaining({ istio: "none" })]);
   });
 
   test("a preview measures nothing, so it writes no report", async () => {

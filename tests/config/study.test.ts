@@ -313,7 +313,7 @@ describe("cases", () => {
   });
 
   test("standard: the seed's four runs and each fix with the hook, each in its own namespace", () => {
-    const config = read({ cases: "standard" });
+    const config = read({ cases: "standard", cpus: "6" });
     expect(config.matrix).toBe(true);
     expect(config.cases.map((c) => [c.name, c.namespace, c.mesh, c.injection, c.variant, c.sidecarMode])).toEqual([
       ["nomesh-nohook", "demo-site-nomesh-nohook", "none", false, "nohook", "classic"],
@@ -334,6 +334,18 @@ describe("cases", () => {
     expect(config.warnings).toEqual([]);
     // One Istio serves them all: ambient's control plane injects sidecars as well.
     expect(config.istio.mesh).toBe("ambient");
+  });
+
+  test("a node too small for every case's pods is refused with the figures, naming the key to raise", () => {
+    expect(() => read({ cases: "standard" })).toThrow(
+      'config cpus="4" is invalid: the lab\'s pods ask for 4.85 CPUs at the busiest (the workloads and their sidecars 3.15, ' +
+        "a rollout's extra pod 0.15, Istio 0.80, Kubernetes 0.75): set cpus to 5 or more, or run fewer cases or replicas",
+    );
+    expect(() => read({ cases: "standard", cpus: "6", memoryMiB: "4096" })).toThrow(
+      'config memoryMiB="4096" is invalid: the lab\'s pods ask for 6.0 GiB at the busiest (the workloads and their sidecars 3.1 GiB, a rollout\'s extra pod 0.2 GiB, Istio 2.6 GiB, Kubernetes 0.2 GiB): set memoryMiB to 7168 or more',
+    );
+    // On a cluster of the user's, the lab does not know the nodes: nothing is refused.
+    expect(read({ cases: "standard", kubeContext: "kind-lab" }).cases).toHaveLength(9);
   });
 
   test("the drain case outlasts the stack's preStop sleep", () => {
