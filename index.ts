@@ -21,18 +21,19 @@ const stackConfig = new pulumi.Config();
 const config = readStudyConfig((key) => stackConfig.get(key), __dirname);
 for (const warning of config.warnings) pulumi.log.warn(warning);
 
-// Cluster: the study's own minikube, or an existing cluster of the user's kubeconfig.
+// Cluster: the study's own minikube, or an existing cluster of the user's kubeconfig, whose Istio is
+// looked at first: another version than the configured one stops the program before anything exists.
 const { kubeContext: existingContext } = config.cluster;
+const needsIstio = config.istio.mesh !== "none";
+const istioFound = needsIstio && existingContext ? probeInstalledIstio(existingContext, __dirname) : { owner: "none" as const };
+const reuseIstio =
+  needsIstio && istioPlan(istioFound, config.istio.version, existingContext, config.istio.mesh === "ambient") === "reuse";
 const cluster: StudyCluster = existingContext
   ? new ExistingCluster("cluster", { kubeContext: existingContext })
   : new MinikubeCluster("cluster", { settings: config.cluster });
 
 // Mesh: one Istio for every case, or none when no case uses it; on an existing cluster, the Istio
 // already there when it is of the configured version.
-const needsIstio = config.istio.mesh !== "none";
-const istioFound = needsIstio && existingContext ? probeInstalledIstio(existingContext, __dirname) : { owner: "none" as const };
-const reuseIstio =
-  needsIstio && istioPlan(istioFound, config.istio.version, existingContext, config.istio.mesh === "ambient") === "reuse";
 const istio =
   !needsIstio || reuseIstio
     ? undefined
