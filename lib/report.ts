@@ -54,14 +54,19 @@ export function availabilityChart(results: CaseResult[]): string {
   return svg(labelWidth + plotWidth + 60, height, body);
 }
 
-/** Errors per half second around the restart (at 0 s), one row per case, each scaled to its own peak. */
+/**
+ * Errors per half second around the restart (at 0 s), one row per case, each scaled to its own peak,
+ * over the old pods' shutdowns: a grey band from each pod's deletion to its end, so that a reader sees
+ * the failures against the shutdown.
+ */
 export function errorTimelineChart(results: CaseResult[]): string {
   const labelWidth = 170;
   const plotWidth = 480;
   const rowHeight = 40;
   const bins = results.flatMap((r) => r.errorBins.map((b) => b.atSeconds));
+  const gone = results.flatMap((r) => r.oldPods.flatMap((p) => (p.goneSeconds === null ? [] : [p.goneSeconds])));
   const start = Math.min(0, ...bins);
-  const end = Math.max(10, ...bins.map((b) => b + 0.5));
+  const end = Math.max(10, ...bins.map((b) => b + 0.5), ...gone);
   const x = (seconds: number) => labelWidth + ((seconds - start) / (end - start)) * plotWidth;
   const top = 36;
   const height = top + rowHeight * results.length + 30;
@@ -69,6 +74,7 @@ export function errorTimelineChart(results: CaseResult[]): string {
     `<text x="10" y="20" ${font} font-weight="bold">Failed requests per 0.5 s, seconds from the rollout restart</text>`,
     `<line x1="${x(0).toFixed(1)}" x2="${x(0).toFixed(1)}" y1="${top}" y2="${height - 30}" stroke="#888" stroke-dasharray="4 3"/>`,
     `<text x="${(x(0) + 4).toFixed(1)}" y="${top - 4}" ${font} fill="#666">restart</text>`,
+    `<text x="${labelWidth + plotWidth}" y="${top - 4}" ${font} fill="#666" text-anchor="end">grey: an old pod from deletion to gone</text>`,
   ];
   results.forEach((r, i) => {
     const baseline = top + (i + 1) * rowHeight - 6;
@@ -76,6 +82,14 @@ export function errorTimelineChart(results: CaseResult[]): string {
     body.push(`<text x="10" y="${baseline - 8}" ${font}>${escapeXml(r.case || "study")}</text>`);
     body.push(`<text x="10" y="${baseline + 4}" ${font} fill="#666">peak ${peak}</text>`);
     body.push(`<line x1="${labelWidth}" x2="${labelWidth + plotWidth}" y1="${baseline}" y2="${baseline}" stroke="#ccc"/>`);
+    // One thin band per old pod, stacked below the baseline; a pod never seen gone runs to the end.
+    r.oldPods.forEach((pod, k) => {
+      const y = baseline + 1 + (k % 4);
+      const until = x(pod.goneSeconds ?? end);
+      body.push(
+        `<rect x="${x(pod.terminatingSeconds).toFixed(1)}" y="${y}" width="${Math.max(1, until - x(pod.terminatingSeconds)).toFixed(1)}" height="1" fill="#999"/>`,
+      );
+    });
     for (const bin of r.errorBins) {
       const barHeight = (bin.count / peak) * (rowHeight - 12);
       const width = Math.max(1, x(bin.atSeconds + 0.5) - x(bin.atSeconds) - 1);

@@ -46,6 +46,8 @@ export interface CaseResult {
   lastErrorSeconds?: number;
   /** Errors per half second around the restart, summed over the runs. */
   errorBins: { atSeconds: number; count: number }[];
+  /** Each old pod of every run: when it was first seen deleted, and gone, from its run's restart. */
+  oldPods: { terminatingSeconds: number; goneSeconds: number | null }[];
 }
 
 const round2 = (value: number) => Math.round(value * 100) / 100;
@@ -83,6 +85,7 @@ export function caseResult(studyCase: StudyCase, measurements: RolloutMeasuremen
     ...measuredAt(measurements),
     errors,
     errorBins: [...bins].sort(([a], [b]) => a - b).map(([atSeconds, count]) => ({ atSeconds, count })),
+    oldPods: measurements.flatMap((m) => m.pods.map(({ terminatingSeconds, goneSeconds }) => ({ terminatingSeconds, goneSeconds }))),
   };
   const failures = measurements.flatMap((m, i) => (m.status === "failed" ? [`run ${i + 1}: ${m.reason}`] : []));
   if (failures.length > 0) return { ...result, status: "failed", reason: failures.join("; ") };

@@ -52,6 +52,14 @@ describe("errorTimelineChart", () => {
     expect(labels).toEqual(expect.arrayContaining(["sidecar-hook", "peak 20", "ambient-hook", "peak 128", "peak 0"]));
     expect([...svg.matchAll(/fill="#c0392b"/g)]).toHaveLength(2 + 2);
   });
+  test("a grey band per old pod from its deletion to its end, one running to the chart's end if never seen gone", () => {
+    // The fixture's sidecar-hook pods: deleted at 0.6 s and 7.3 s, gone at 12.1 s and 18.2 s.
+    const bands = [...errorTimelineChart([results[1]]).matchAll(/<rect x="([\d.]+)" y="\d+" width="([\d.]+)" height="1" fill="#999"\/>/g)];
+    expect(bands).toHaveLength(2);
+    expect(Number(bands[0][2])).toBeGreaterThan(Number(bands[1][2]));
+    const neverGone = { ...results[1], oldPods: [{ terminatingSeconds: 1, goneSeconds: null }] };
+    expect([...errorTimelineChart([neverGone]).matchAll(/fill="#999"/g)]).toHaveLength(1);
+  });
   test("escapes what it prints", () => {
     const odd = [{ ...results[0], case: "<b>&" }];
     expect(errorTimelineChart(odd)).toContain("&lt;b&gt;&amp;");
