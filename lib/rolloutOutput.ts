@@ -1,4 +1,4 @@
-import { classifySiegeError, parseSiegeReport, SiegeErrorKind, SiegeReport } from "./siege";
+import { classifySiegeError, parseSiegeReport, SiegeReport } from "./siege";
 
 /** One old pod of the rollout, in seconds from the restart; `goneSeconds` null if never seen gone. */
 export interface PodLifetime {
@@ -7,7 +7,31 @@ export interface PodLifetime {
   goneSeconds: number | null;
 }
 
-export type ErrorCounts = Record<SiegeErrorKind, number>;
+/**
+ * The failed requests by kind: the one list of them (lib/results.ts, the outputs and the summary
+ * table read them generically, in this order). Each failed request is counted once: the kinds add
+ * up to siege's failedTransactions, less `linesOverCount`.
+ * - connectionReset, connectionRefused, timeout, http5xx, other: by the siege line that ended the
+ *   request (classifySiegeError; a timeout is a connect that did not complete within siege's
+ *   timeout, whose two lines count once, or an HTTP 408).
+ * - closedWithoutResponse: failed requests siege printed no line for, i.e. its failed count less
+ *   the lines: a connection closed (FIN) before a complete response header, as when a proxy exits
+ *   after its drain. siege gives them no time, so they are in no error bin.
+ * - linesOverCount: not a kind but a correction: how many more failures siege's own lines claim
+ *   than its report counts (a reset after the response header prints a line, yet the request
+ *   succeeds). siege gives only its total, so this and closedWithoutResponse are netted.
+ */
+const ERROR_COUNT_KEYS = [
+  "connectionReset",
+  "connectionRefused",
+  "timeout",
+  "http5xx",
+  "closedWithoutResponse",
+  "other",
+  "linesOverCount",
+] as const;
+
+export type ErrorCounts = Record<(typeof ERROR_COUNT_KEYS)[number], number>;
 
 /** What one run of scripts/rollout-test.sh measured; `report` only when siege printed a complete one. */
 export interface RolloutMeasurement {
@@ -21,15 +45,20 @@ export interface RolloutMeasurement {
   /** From the restart until the last old pod was gone: what a longer shutdown or drain costs. */
   oldPodsGoneSeconds?: number;
   errors: ErrorCounts;
-  /** Errors per half second, keyed by the bin's start in seconds from the restart. */
+  /**
+   * Failed requests per half second, keyed by the bin's start in seconds from the restart: those
+   * siege printed a line for (closedWithoutResponse has no time), timed by that line.
+   */
   errorBins: { atSeconds: number; count: number }[];
   pods: PodLifetime[];
   report?: SiegeReport;
 }
 
 export function emptyErrorCounts(): ErrorCounts {
-  return { connectionReset: 0, connectionRefused: 0, timeout: 0, http5xx: 0, other: 0 };
+  return Object.fromEntries(ERROR_COUNT_KEYS.map((key) => [key, 0])) as ErrorCounts;
 }
+
+const isErrorCountKey = (key: string): key is keyof ErrorCounts => (ERROR_COUNT_KEYS as readonly string[]).includes(key);
 
 function studyLines(stdout: string, key: string): string[] {
   const prefix = `study-${key}: `;
@@ -49,6 +78,12 @@ export function parseRolloutOutput(stdout: string): RolloutMeasurement {
   for (const line of studyLines(stdout, "errors")) {
     const [, count, text] = line.match(/^(\d+) (.*)$/) ?? [];
     if (count) errors[classifySiegeError(text)] += Number(count);
+  }
+  // What siege's lines do not tell, from its failed count (scripts/summarize-siege.sh): failures
+  // without a line, or lines without a failure. Untimed: siege prints nothing to time them by.
+  for (const line of studyLines(stdout, "failures")) {
+    const [, key, count] = line.match(/^(\w+) (\d+)$/) ?? [];
+    if (key && isErrorCountKey(key)) errors[key] += Number(count);
   }
   const binFields = (studyLines(stdout, "error-bins")[0] ?? "").split(/\s+/).filter(Boolean).map(Number);
   const errorBins = [];

@@ -1,11 +1,15 @@
-// Reads siege's final report, as printed by siege 4.0.4 through 4.1.7, out of captured output.
+// Reads siege's final report, as printed by siege 4.0.4 through 4.1.7, out of captured output, and
+// tells the kind of failed request each of siege's failure lines stands for.
 //
 // Formats (JoeDog/siege src/main.c):
-// - text on stderr. 4.0.x: `Transactions:\t\t%12u hits`, times in `secs`, longest/shortest without a
-//   unit (seconds). 4.1.x: `Transactions:\t\t%9u    hits`, response/longest/shortest in `ms`. Some
-//   versions in between print `secs` after longest/shortest.
+// - text on stderr. 4.0.x (and Debian's 4.1.6): `Transactions:\t\t%12u hits`, times in `secs`,
+//   longest/shortest without a unit (seconds). 4.1.7: `Transactions:\t\t%9u    hits`,
+//   response/longest/shortest in `ms`. Some versions in between print `secs` after longest/shortest.
 // - JSON on stdout when `json_output` is on; the values are always seconds, whatever the text uses.
-//   4.0.5-4.0.8 print only the JSON; 4.1.x print the text report as well.
+//   4.0.5-4.0.8 print only the JSON; some 4.1.x print the text report as well (Debian's 4.1.6 and
+//   4.1.7 print only the JSON, like 4.0.7).
+
+import type { ErrorCounts } from "./rolloutOutput";
 
 export interface SiegeReport {
   format: "text" | "json";
@@ -30,7 +34,8 @@ export class SiegeReportError extends Error {
   }
 }
 
-export type SiegeErrorKind = "connectionReset" | "connectionRefused" | "timeout" | "http5xx" | "other";
+/** The kinds a siege line can give a failed request; the others come from siege's failed count. */
+export type SiegeLineKind = Exclude<keyof ErrorCounts, "closedWithoutResponse" | "linesOverCount">;
 
 type Figures = Omit<SiegeReport, "format">;
 type Field = keyof Figures;
@@ -153,16 +158,35 @@ function incomplete(output: string): SiegeReportError {
   );
 }
 
-/** Classifies one siege error/alert line (ANSI colours allowed) by kind. */
-export function classifySiegeError(line: string): SiegeErrorKind {
+/**
+ * The kind of failed request one siege line stands for (ANSI colours allowed): a line that ends a
+ * failed request (scripts/summarize-siege.sh keeps only those, and counts each once), or a failed
+ * response's verbose line as that script shortens it ("HTTP 502"). Checked in siege 4.0.7, 4.1.6
+ * and 4.1.7 against local servers; the lines are sock.c's, with errno's text appended by NOTIFY:
+ * - connectionReset: "socket: read error Connection reset by peer sock.c:635" (socket_read, no
+ *   response header yet), or any line ending in errno's "Connection reset by peer" (a write, a
+ *   connect).
+ * - connectionRefused: "socket: unable to connect sock.c:282: Connection refused" (the connect
+ *   completes with an error; on Linux the usual form), "socket: <thread> connection refused."
+ *   (connect refused at once); any other "unable to connect" (no route to host, ...) as well.
+ * - timeout: "socket: read check timed out(<timeout>) sock.c:273" (new_socket: the connect did not
+ *   complete within siege's timeout; sock.c:384's "select and discovered it's not ready" comes with
+ *   it and is not counted again), "socket: <thread> connection timed out.", an "unable to connect"
+ *   ending in "Connection timed out", and HTTP 408, which siege fails. (The response has no timeout
+ *   in these versions: socket_read's readiness check passes on a writable socket, and the blocking
+ *   read waits until the server answers or closes.)
+ * - http5xx: HTTP 500-509, which siege fails (510 and above it counts as successful).
+ * - other: anything else, e.g. "unable to write to socket sock.c:<line>: Broken pipe", a resolver
+ *   error, "socket: <thread> address is unavailable." (out of local ports), HTTP 418.
+ * An older output may still carry the "not ready" line itself: it reads as a timeout, as it did.
+ */
+export function classifySiegeError(line: string): SiegeLineKind {
   const text = line.replace(ANSI, "").toLowerCase();
   if (text.includes("connection reset")) return "connectionReset";
   if (text.includes("connection refused")) return "connectionRefused";
-  // src/sock.c: "read check timed out(%d)", "polled(%d) and discovered it's not ready",
-  // "select and discovered it's not ready", "%d connection timed out."; checked before
-  // "unable to connect" because that alert ends with errno's text, which may be a timeout.
-  // Siege counts 408 as failed, like 5xx; scripts/rollout-test.sh shortens the verbose lines
-  // ("HTTP/1.1 502     0.00 secs: ...", or with csv "HTTP/1.1,502,...") to "HTTP 502".
+  // Checked before "unable to connect", whose errno text may be a timeout. The verbose lines, as
+  // scripts/rollout-test.sh shortens them ("HTTP 502"), or as siege prints them
+  // ("HTTP/1.1 502     0.00 secs: ...", or with csv "HTTP/1.1,502,...").
   if (/timed out|timeout|not ready|^http(?:\/[\d.]+)?[ ,]+408\b/.test(text)) return "timeout";
   if (text.includes("unable to connect")) return "connectionRefused";
   if (/^http(?:\/[\d.]+)?[ ,]+5\d\d\b/.test(text)) return "http5xx";

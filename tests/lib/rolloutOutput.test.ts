@@ -1,4 +1,4 @@
-import { errorWindow, parseRolloutOutput } from "../../lib/rolloutOutput";
+import { emptyErrorCounts, errorWindow, parseRolloutOutput } from "../../lib/rolloutOutput";
 import { json407, seedNoHook, text41x } from "../fixtures/siegeReports";
 import { classicRolloutOutput } from "../harness";
 
@@ -9,7 +9,7 @@ describe("parseRolloutOutput", () => {
       status: "ok",
       sidecar: "classic",
       rolloutSeconds: 21.4,
-      errors: { connectionReset: 26, connectionRefused: 0, timeout: 0, http5xx: 3, other: 0 },
+      errors: { connectionReset: 26, connectionRefused: 0, timeout: 0, http5xx: 3, closedWithoutResponse: 0, other: 0, linesOverCount: 0 },
       errorBins: [
         { atSeconds: 1.5, count: 20 },
         { atSeconds: 2, count: 9 },
@@ -46,6 +46,32 @@ describe("parseRolloutOutput", () => {
     expect(measurement.status).toBe("failed");
     expect(measurement.reason).toBe("rollout did not finish within 300s");
     expect(measurement.report?.availability).toBe(99.98);
+  });
+
+  test("adds what siege's failed count says beyond its lines: failures without a line, or lines without a failure", () => {
+    const output = (failures: string) =>
+      `study-status: ok\nstudy-sidecar: classic\n` +
+      `study-errors: 26 [error] socket: read error Connection reset by peer sock.c:635: Connection reset by peer\n` +
+      `study-errors: 3 HTTP 503\n${failures}${seedNoHook.replace(/Failed transactions:\t +26/, "Failed transactions:\t          35")}`;
+    const closed = parseRolloutOutput(output("study-failures: closedWithoutResponse 6\n"));
+    expect(closed.errors).toMatchObject({ connectionReset: 26, http5xx: 3, closedWithoutResponse: 6, linesOverCount: 0 });
+    expect(closed.report!.failedTransactions).toBe(35);
+    // Unknown names are no kind of ours: left out, not guessed at.
+    const over = parseRolloutOutput(output("study-failures: linesOverCount 2\nstudy-failures: somethingElse 7\n"));
+    expect(over.errors).toMatchObject({ connectionReset: 26, http5xx: 3, closedWithoutResponse: 0, linesOverCount: 2 });
+    expect(Object.keys(over.errors)).not.toContain("somethingElse");
+  });
+
+  test("the counts list every kind once, in the order the table shows them, with linesOverCount last", () => {
+    expect(Object.keys(emptyErrorCounts())).toEqual([
+      "connectionReset",
+      "connectionRefused",
+      "timeout",
+      "http5xx",
+      "closedWithoutResponse",
+      "other",
+      "linesOverCount",
+    ]);
   });
 
   test("empty output fails", () => {
