@@ -94,6 +94,7 @@ for (let repeat = 1; repeat <= config.test.repeats; repeat++) {
       measured: { ...caseSetting(studyCase), replicas: studyCase.replicas, workload: site.fingerprint, repeat, ...measuredOn },
       after: [...meshReady, ...allSitesReady, ...loadReady, ...previousTest],
       loadJobName: caseResourceName("siege", studyCase.name, repeat),
+      connection: studyCase.connection,
     });
     previousTest = [test.done];
     measurements[index].push(test.measurement);

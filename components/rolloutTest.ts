@@ -3,8 +3,8 @@ import * as fs from "fs";
 import * as path from "path";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { TestSettings } from "../config/study";
-import { loadJobManifest, loadStopFile } from "../lib/loadJob";
+import { Connection, TestSettings } from "../config/study";
+import { loadJobManifest, loadStopFile, siegercFor } from "../lib/loadJob";
 import { parseRolloutOutput, RolloutMeasurement } from "../lib/rolloutOutput";
 
 /** Where the test finds the workload it measures. */
@@ -31,6 +31,8 @@ export interface RolloutTestArgs {
   after: pulumi.Resource[];
   /** Name of this test's load Job, with loadFrom=cluster. */
   loadJobName: string;
+  /** How the load's users connect. */
+  connection: Connection;
 }
 
 /** What the load Job carries along: siege's settings and the script its pod runs. */
@@ -54,7 +56,9 @@ export function rolloutTestEnvironment(
   settings: TestSettings,
   loadJobName: string,
   files: LoadFiles,
+  connection: Connection,
 ): Record<string, string> {
+  const siegerc = siegercFor(files.siegerc, connection);
   const common = {
     KUBE_CONTEXT: target.kubeContext,
     PROFILE: target.profile,
@@ -69,7 +73,7 @@ export function rolloutTestEnvironment(
     SIEGE_TIME_LIMIT_SECONDS: String(siegeTimeLimitSeconds(settings)),
     LOAD_FROM: settings.loadFrom,
   };
-  if (settings.loadFrom === "host") return { ...common, SIEGERC: "siege/siegerc" };
+  if (settings.loadFrom === "host") return { ...common, SIEGERC_CONTENT: siegerc };
   const job = loadJobManifest({
     namespace: settings.loadNamespace,
     name: loadJobName,
@@ -78,7 +82,7 @@ export function rolloutTestEnvironment(
     concurrency: settings.concurrency,
     timeLimitSeconds: siegeTimeLimitSeconds(settings),
     deadlineSeconds: rolloutTestTimeoutSeconds(settings),
-    siegerc: files.siegerc,
+    siegerc,
     script: files.script,
   });
   return {
@@ -141,7 +145,7 @@ export class RolloutTest extends pulumi.ComponentResource {
       `${name}-siege`,
       {
         create: "bash scripts/rollout-test.sh",
-        environment: rolloutTestEnvironment(args.target, args.settings, args.loadJobName, readLoadFiles()),
+        environment: rolloutTestEnvironment(args.target, args.settings, args.loadJobName, readLoadFiles(), args.connection),
         triggers: [rolloutTestTrigger(args.measured, args.settings, measuringFilesDigest())],
         // The report can be long; the previous one in the environment could exceed the OS's limit.
         addPreviousOutputInEnv: false,

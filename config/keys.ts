@@ -111,6 +111,11 @@ export const configKeys = {
     default: 0,
     description: "A preStop sleep on the istio-proxy container itself (a container named istio-proxy in the pod spec, which Istio's injector merges): its SIGTERM, and so its drain, come this many seconds after the pod's deletion; 0: none. Classic sidecars only.",
   },
+  connection: {
+    type: "string",
+    default: "close",
+    description: "How siege's users connect: close (a connection per request, as the seed did) or keep-alive (each user keeps its connection, which conntrack pins to the pod it first reached).",
+  },
   loadFrom: {
     type: "string",
     default: "auto",

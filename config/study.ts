@@ -11,6 +11,7 @@ export type IstioInstaller = "helm" | "istioctl";
 export type Variant = "hook" | "nohook";
 export type SidecarMode = "classic" | "native";
 export type Mesh = "sidecar" | "ambient" | "none";
+export type Connection = "close" | "keep-alive";
 
 export interface ClusterSettings {
   /** A context of the user's kubeconfig to study instead of the study's own minikube; "" for minikube. */
@@ -46,6 +47,8 @@ export interface WorkloadSettings {
   exitOnZeroActiveConnections: boolean;
   /** A preStop sleep on istio-proxy itself; 0: none. */
   proxyPreStopSeconds: number;
+  /** How the load's users connect (siege's `connection`): a case's setting, though not the workload's. */
+  connection: Connection;
 }
 
 export type LoadFrom = "host" | "cluster";
@@ -214,6 +217,7 @@ export const caseKeys = [
   "proxyDrainSeconds",
   "exitOnZeroActiveConnections",
   "proxyPreStopSeconds",
+  "connection",
 ] as const;
 export type CaseKey = (typeof caseKeys)[number];
 export type CaseValues = Partial<Record<CaseKey, string | number | boolean>>;
@@ -256,6 +260,7 @@ function readCaseSettings(read: Reader): Pick<WorkloadSettings, CaseKey> {
     proxyDrainSeconds: read.integer("proxyDrainSeconds", 0, 600),
     exitOnZeroActiveConnections: read.boolean("exitOnZeroActiveConnections"),
     proxyPreStopSeconds: read.integer("proxyPreStopSeconds", 0, 600),
+    connection: read.oneOf("connection", ["close", "keep-alive"] as const),
   };
 }
 

@@ -1,3 +1,4 @@
+import type { Connection } from "../config/study";
 import { KubeObject } from "./manifest";
 
 export interface LoadJobSettings {
@@ -13,6 +14,16 @@ export interface LoadJobSettings {
   siegerc: string;
   /** scripts/in-cluster-load.sh, which the pod runs. */
   script: string;
+}
+
+/**
+ * siege's settings for a case: the project's siege/siegerc, with the case's `connection`. The file
+ * must name it once, or the case's setting would be lost.
+ */
+export function siegercFor(siegerc: string, connection: Connection): string {
+  const line = /^connection = .*$/m;
+  if ((siegerc.match(/^connection = .*$/gm) ?? []).length !== 1) throw new Error("siege/siegerc must set `connection = ...` once");
+  return siegerc.replace(line, `connection = ${connection}`);
 }
 
 /** Where the pod's script waits for the test script's word to stop. */

@@ -12,6 +12,7 @@ export type CaseSetting = Pick<
   | "proxyDrainSeconds"
   | "exitOnZeroActiveConnections"
   | "proxyPreStopSeconds"
+  | "connection"
 >;
 
 /** One case's result over its runs; figures only when every run was measured. */
@@ -54,9 +55,9 @@ const round2 = (value: number) => Math.round(value * 100) / 100;
 const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
 
 export function caseSetting(studyCase: StudyCase): CaseSetting {
-  const { mesh, injection, variant, preStopSeconds, sidecarMode, proxyDrainSeconds, exitOnZeroActiveConnections, proxyPreStopSeconds } =
+  const { mesh, injection, variant, preStopSeconds, sidecarMode, proxyDrainSeconds, exitOnZeroActiveConnections, proxyPreStopSeconds, connection } =
     studyCase;
-  return { mesh, injection, variant, preStopSeconds, sidecarMode, proxyDrainSeconds, exitOnZeroActiveConnections, proxyPreStopSeconds };
+  return { mesh, injection, variant, preStopSeconds, sidecarMode, proxyDrainSeconds, exitOnZeroActiveConnections, proxyPreStopSeconds, connection };
 }
 
 function meanOf<K extends string>(values: number[], key: K): { [key in K]?: number } {
@@ -135,6 +136,7 @@ export function describeSetting(setting: CaseSetting): string {
   if (setting.proxyDrainSeconds > 0) parts.push(`drain ${setting.proxyDrainSeconds}s`);
   if (setting.exitOnZeroActiveConnections) parts.push("exit on zero connections");
   if (setting.proxyPreStopSeconds > 0) parts.push(`proxy preStop ${setting.proxyPreStopSeconds}s`);
+  if (setting.connection === "keep-alive") parts.push("keep-alive load");
   return parts.join(", ");
 }
 

@@ -26,4 +26,10 @@ while [ ! -e "$STOP_FILE" ] && kill -0 "$pid" 2>/dev/null; do
   sleep 0.2
 done
 kill -INT "$pid" 2>/dev/null || true
+# Under keep-alive some siege versions print their report and then never exit: end it after 10 s.
+for _ in $(seq 1 20); do
+  kill -0 "$pid" 2>/dev/null || break
+  sleep 0.5
+done
+kill -KILL "$pid" 2>/dev/null || true
 wait || true

@@ -7,15 +7,18 @@
 #   study-restart-at: <s since the epoch>             (when the restart was issued, this machine's clock)
 #   study-rollout-seconds: <s>                        (restart issued to rollout complete)
 #   study-old-pods-gone-seconds: <s>                  (restart issued to the last old pod gone)
-#   study-errors: <count> <siege error line>          (one line per distinct error, ANSI stripped)
-#   study-error-bins: <bin start s> <count> ...       (errors per 0.5 s, relative to the restart)
+#   study-errors: <count> <siege line>                (one line per distinct line that ends a failed request, ANSI stripped; a failed response as "HTTP <code>")
+#   study-error-bins: <bin start s> <count> ...       (those failed requests per 0.5 s, relative to the restart)
+#   study-failures: closedWithoutResponse <count>     (siege's failed count less those lines: failed requests siege printed no line for; untimed)
+#   study-failures: linesOverCount <count>            (those lines less siege's failed count: lines for requests siege counted as successful)
 #   study-pod: <name> terminating=<s> gone=<s>        (old pods, relative to the restart)
 #   siege's final report, text or JSON, as siege printed it
 # siege runs on this machine (LOAD_FROM=host) or in a Job outside the mesh (LOAD_FROM=cluster).
 # Written for bash 3.2 too (macOS): no associative arrays, no mapfile, no EPOCHREALTIME.
 # Env: KUBE_CONTEXT, NAMESPACE, DEPLOYMENT, SERVICE, POD_SELECTOR, PROFILE (empty: not minikube),
 #      CONCURRENCY, WARMUP_SECONDS, SETTLE_SECONDS, ROLLOUT_TIMEOUT_SECONDS, SIEGE_TIME_LIMIT_SECONDS, LOAD_FROM;
-#      host: SIEGERC; cluster: LOAD_NAMESPACE, LOAD_JOB_NAME, LOAD_JOB (the Job, JSON), LOAD_STOP_FILE.
+#      host: SIEGERC_CONTENT (siege's settings); cluster: LOAD_NAMESPACE, LOAD_JOB_NAME, LOAD_JOB (the
+#      Job, JSON, siege's settings in it), LOAD_STOP_FILE.
 set -euo pipefail
 
 # The command provider ends a test it gives up on (its custom timeout, Ctrl-C of `pulumi up`) with
@@ -47,7 +50,7 @@ require() {
 require kubectl "install it from https://kubernetes.io/docs/tasks/tools/"
 require perl "install perl: it timestamps siege's errors"
 if [ "$LOAD_FROM" = host ]; then
-  : "${SIEGERC:?}"
+  : "${SIEGERC_CONTENT:?}"
   require siege "install it (apt-get install siege, brew install siege)"
   if [ -n "$PROFILE" ]; then require minikube "install it from https://minikube.sigs.k8s.io/docs/start/"; fi
 else
@@ -134,7 +137,8 @@ start_load_on_host() {
   stamp <"$work/err.fifo" >"$work/siege.err" &
   stamp_err_pid=$!
   # A time limit of its own keeps siege bounded even if this script is killed before it stops siege.
-  local siege_args=(--rc="$SIEGERC" --concurrent="$CONCURRENCY" --time="${SIEGE_TIME_LIMIT_SECONDS}S" "$url")
+  printf '%s\n' "$SIEGERC_CONTENT" >"$work/siegerc"
+  local siege_args=(--rc="$work/siegerc" --concurrent="$CONCURRENCY" --time="${SIEGE_TIME_LIMIT_SECONDS}S" "$url")
   # siege prints each transaction to stdout; line buffering stamps a failed response when it
   # happens rather than when a block of output is flushed. macOS has stdbuf as Homebrew's gstdbuf.
   local line_buffer
@@ -149,6 +153,17 @@ start_load_on_host() {
 }
 stop_load_on_host() {
   kill -INT "$siege_pid" 2>/dev/null || true
+  # Under keep-alive some siege versions print their report and then never exit: once it has had
+  # time to, siege is ended, and the report it printed stands.
+  local waited=0
+  while kill -0 "$siege_pid" 2>/dev/null && [ "$waited" -lt 20 ]; do
+    sleep 0.5
+    waited=$((waited + 1))
+  done
+  if kill -0 "$siege_pid" 2>/dev/null; then
+    log "siege did not exit 10s after SIGINT: ended with SIGKILL"
+    kill -KILL "$siege_pid" 2>/dev/null || true
+  fi
   wait "$siege_pid" || true
   siege_pid=""
   wait "$stamp_out_pid" "$stamp_err_pid" || true
@@ -274,6 +289,11 @@ if [ "$LOAD_FROM" = host ]; then stop_load_on_host; else stop_load_in_cluster; f
 kill "$watch_pid" 2>/dev/null || true
 watch_pid=""
 log "siege stopped"
+# Under keep-alive siege leaks a descriptor per refused connection and, out of them, aborts with no
+# report: the measurement says why rather than only that the report is missing.
+if grep -q 'descriptor table full' "$work/siege.err"; then
+  status="failed siege ran out of file descriptors: under connection=keep-alive it leaks one per refused connection"
+fi
 
 printf 'study-status: %s\n' "$status"
 printf 'study-sidecar: %s\n' "$sidecar"

@@ -27,7 +27,9 @@ const settings: TestSettings = {
 };
 const measured = { injection: true, variant: "hook", sidecarMode: "classic", replicas: 3, workload: "abc" };
 
-function runTest(overrides: { settings?: Partial<TestSettings>; measured?: Record<string, string | number | boolean> } = {}) {
+function runTest(
+  overrides: { settings?: Partial<TestSettings>; measured?: Record<string, string | number | boolean>; connection?: "close" | "keep-alive" } = {},
+) {
   return runMocked({}, () => {
     const command = require("@pulumi/command");
     const { RolloutTest } = require("../../components/rolloutTest");
@@ -38,6 +40,7 @@ function runTest(overrides: { settings?: Partial<TestSettings>; measured?: Recor
       measured: overrides.measured ?? measured,
       after: [workload],
       loadJobName: "siege",
+      connection: overrides.connection ?? "close",
     });
     return { measurement: test.measurement };
   });
@@ -55,7 +58,7 @@ describe("RolloutTest", () => {
       DEPLOYMENT: "demo-site",
       SERVICE: "demo-site",
       POD_SELECTOR: "app=demo-site",
-      SIEGERC: "siege/siegerc",
+      SIEGERC_CONTENT: fs.readFileSync(path.join(__dirname, "../../siege/siegerc"), "utf8"),
       CONCURRENCY: "25",
       WARMUP_SECONDS: "5",
       SETTLE_SECONDS: "10",
@@ -123,7 +126,7 @@ describe("RolloutTest with loadFrom=cluster", () => {
   test("hands the script a Job in the load namespace, by name, and where its pod waits for the stop", async () => {
     const { environment, job } = await jobOf();
     expect(environment).toMatchObject({ LOAD_FROM: "cluster", LOAD_NAMESPACE: "demo-site-load", LOAD_JOB_NAME: "siege", LOAD_STOP_FILE: "/tmp/study-stop" });
-    expect(environment.SIEGERC).toBeUndefined();
+    expect(environment.SIEGERC_CONTENT).toBeUndefined();
     expect(job.metadata).toMatchObject({ name: "siege", namespace: "demo-site-load" });
   });
 
@@ -142,6 +145,18 @@ describe("RolloutTest with loadFrom=cluster", () => {
     expect(env).toMatchObject({ TARGET_URL: "http://demo-site.demo-site.svc.cluster.local:80/", CONCURRENCY: "25", STOP_FILE: "/tmp/study-stop" });
     expect(env.SIEGERC_CONTENT).toMatch(/^connection = close$/m);
     expect(Number(env.TIME_LIMIT_SECONDS)).toBeGreaterThan(5 + 300 + 10);
+  });
+
+  test("a keep-alive case gives siege keep-alive, on this machine and in the Job", async () => {
+    const host = (await runTest({ connection: "keep-alive" })).one("command:local:Command", "rollout-siege").inputs.environment;
+    expect(host.SIEGERC_CONTENT).toMatch(/^connection = keep-alive$/m);
+    expect(host.SIEGERC_CONTENT).not.toMatch(/^connection = close$/m);
+    const cluster = JSON.parse(
+      (await runTest({ connection: "keep-alive", settings: { loadFrom: "cluster" } })).one("command:local:Command", "rollout-siege").inputs
+        .environment.LOAD_JOB,
+    );
+    const env = Object.fromEntries(cluster.spec.template.spec.containers[0].env.map((e: { name: string; value: string }) => [e.name, e.value]));
+    expect(env.SIEGERC_CONTENT).toMatch(/^connection = keep-alive$/m);
   });
 
   test("the Job has limits, runs once and ends by a deadline", async () => {

@@ -119,6 +119,7 @@ describe("readStudyConfig", () => {
     ["kubeContext", "my context", 'config kubeContext="my context" is invalid: expected the name of a context in your kubeconfig'],
     ["kubeContext", "ctx;reboot", 'config kubeContext="ctx;reboot" is invalid: expected the name of a context in your kubeconfig'],
     ["loadFrom", "laptop", 'config loadFrom="laptop" is invalid: expected one of auto, host, cluster'],
+    ["connection", "persistent", 'config connection="persistent" is invalid: expected one of close, keep-alive'],
     ["loadImage", "siege $(id)", 'config loadImage="siege $(id)" is invalid: expected an image reference'],
     ["namespace", "n".repeat(59), `config namespace="${"n".repeat(59)}" is invalid: expected at most 58 characters`],
     ["mesh", "linkerd", 'config mesh="linkerd" is invalid: expected one of sidecar, ambient, none'],
@@ -370,6 +371,14 @@ describe("cases", () => {
       ["plain", false, "nohook", 20, 0, 2],
     ]);
     expect(config.istio.mesh).toBe("sidecar");
+  });
+
+  test("connection is a case's own: keep-alive beside close", () => {
+    const config = read({ cases: "- sidecar-hook\n- {name: sidecar-hook-ka, injection: true, connection: keep-alive}" });
+    expect(config.cases.map((c) => [c.name, c.connection])).toEqual([
+      ["sidecar-hook", "close"],
+      ["sidecar-hook-ka", "keep-alive"],
+    ]);
   });
 
   test("the JSON Pulumi hands over for a structured value works too", () => {

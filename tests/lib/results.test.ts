@@ -39,6 +39,7 @@ describe("caseResult", () => {
       proxyDrainSeconds: 0,
       exitOnZeroActiveConnections: false,
       proxyPreStopSeconds: 0,
+      connection: "close",
     });
   });
 

@@ -75,7 +75,7 @@ const availability = (stdout: string) => Number(stdout.match(/^Availability:\s+(
       SERVICE: "demo-site",
       POD_SELECTOR: "app=demo-site",
       PROFILE: "istio-exit-study",
-      SIEGERC: path.join(projectDir, "siege/siegerc"),
+      SIEGERC_CONTENT: fs.readFileSync(path.join(projectDir, "siege/siegerc"), "utf8"),
       CONCURRENCY: "4",
       WARMUP_SECONDS: "1",
       SETTLE_SECONDS: "1",
@@ -190,6 +190,57 @@ const availability = (stdout: string) => Number(stdout.match(/^Availability:\s+(
     const run = await runScript(env({ FAKE_OUTAGE_SECONDS: "0", WARMUP_SECONDS: "3", SETTLE_SECONDS: "3" }));
     // Loaded machines only make it longer; without either wait it would be about 3 s shorter.
     expect(parseRolloutOutput(run.stdout).report!.elapsedSeconds).toBeGreaterThanOrEqual(5.5);
+  });
+
+  describe("with keep-alive", () => {
+    const keepAlive = () => fs.readFileSync(path.join(projectDir, "siege/siegerc"), "utf8").replace(/^connection = close$/m, "connection = keep-alive");
+
+    test("siege keeps its connections to a server that keeps them, and measures as with close", async () => {
+      const keeping = await startFlakyServer({ keepAlive: true });
+      try {
+        const run = await runScript(env({ FAKE_OUTAGE_SECONDS: "0", SIEGERC_CONTENT: keepAlive(), FAKE_URL: keeping.url }));
+        if (process.env.SHOW_SCRIPT_OUTPUT) console.log(run.stdout, run.stderr);
+        const measurement = parseRolloutOutput(run.stdout);
+        expect(measurement.status).toBe("ok");
+        expect(measurement.report!.availability).toBe(100);
+      } finally {
+        await keeping.close();
+      }
+    });
+
+    test("a siege that prints its report and never exits is ended, and its report stands", async () => {
+      // Some siege versions do this under keep-alive; a stand-in does it here on purpose.
+      const shims = fs.mkdtempSync(path.join(os.tmpdir(), "hanging-siege-"));
+      const report = fs.readFileSync(path.join(projectDir, "tests/fixtures/rollout-classic.txt"), "utf8").split("\n").filter((l) => !l.startsWith("study-")).join("\n");
+      fs.writeFileSync(path.join(shims, "report.txt"), report);
+      // perl, not bash: a background job of a script starts with SIGINT ignored, which bash cannot trap.
+      fs.writeFileSync(
+        path.join(shims, "siege"),
+        `#!/usr/bin/perl\n$SIG{INT} = sub { open(my $f, "<", "${shims}/report.txt"); print STDERR <$f>; $SIG{INT} = "IGNORE" };\nsleep 1 while 1;\n`,
+        { mode: 0o755 },
+      );
+      const run = await runScript(env({ FAKE_OUTAGE_SECONDS: "0", PATH: `${shims}:${fakeCluster}:${process.env.PATH}` }));
+      if (process.env.SHOW_SCRIPT_OUTPUT) console.log(run.stdout, run.stderr);
+      expect(run.stderr).toContain("siege did not exit 10s after SIGINT: ended with SIGKILL");
+      const measurement = parseRolloutOutput(run.stdout);
+      expect(measurement.status).toBe("ok");
+      expect(measurement.report!.transactions).toBeGreaterThan(0);
+      expect(siegeProcesses(shims)).toEqual([]);
+    });
+
+    test("out of file descriptors, siege aborts with no report: a failed measurement that says why", async () => {
+      const run = await new Promise<ScriptRun>((resolve) => {
+        execFile(
+          "/bin/bash",
+          ["-c", 'ulimit -n 64 && exec /bin/bash scripts/rollout-test.sh'],
+          { env: env({ FAKE_OUTAGE_SECONDS: "0", CONCURRENCY: "2", FAKE_URL: "http://127.0.0.1:1/", SIEGERC_CONTENT: keepAlive() }), cwd: projectDir, timeout: 60_000, maxBuffer: 64 * 1024 * 1024 },
+          (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+        );
+      });
+      const measurement = parseRolloutOutput(run.stdout);
+      expect(measurement.status).toBe("failed");
+      expect(measurement.reason).toMatch(/^siege ran out of file descriptors: under connection=keep-alive it leaks one per refused connection/);
+    });
   });
 
   test("a Deployment that is not ready is a failed measurement, so that later cases still run", async () => {
