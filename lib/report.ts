@@ -62,7 +62,8 @@ export function availabilityChart(results: CaseResult[]): string {
 export function errorTimelineChart(results: CaseResult[]): string {
   const labelWidth = 170;
   const plotWidth = 480;
-  const rowHeight = 40;
+  // Room under each row's baseline for the old pods' bands.
+  const rowHeight = 52;
   const bins = results.flatMap((r) => r.errorBins.map((b) => b.atSeconds));
   const gone = results.flatMap((r) => r.oldPods.flatMap((p) => (p.goneSeconds === null ? [] : [p.goneSeconds])));
   const start = Math.min(0, ...bins);
@@ -74,24 +75,24 @@ export function errorTimelineChart(results: CaseResult[]): string {
     `<text x="10" y="20" ${font} font-weight="bold">Failed requests per 0.5 s, seconds from the rollout restart</text>`,
     `<line x1="${x(0).toFixed(1)}" x2="${x(0).toFixed(1)}" y1="${top}" y2="${height - 30}" stroke="#888" stroke-dasharray="4 3"/>`,
     `<text x="${(x(0) + 4).toFixed(1)}" y="${top - 4}" ${font} fill="#666">restart</text>`,
-    `<text x="${labelWidth + plotWidth}" y="${top - 4}" ${font} fill="#666" text-anchor="end">grey: an old pod from deletion to gone</text>`,
+    `<text x="${labelWidth + plotWidth}" y="${top - 4}" ${font} fill="#666" text-anchor="end">grey under a row: an old pod, from its deletion until it was gone</text>`,
   ];
   results.forEach((r, i) => {
-    const baseline = top + (i + 1) * rowHeight - 6;
+    const baseline = top + (i + 1) * rowHeight - 16;
     const peak = Math.max(0, ...r.errorBins.map((b) => b.count));
     body.push(`<text x="10" y="${baseline - 8}" ${font}>${escapeXml(r.case || "study")}</text>`);
     body.push(`<text x="10" y="${baseline + 4}" ${font} fill="#666">peak ${peak}</text>`);
     body.push(`<line x1="${labelWidth}" x2="${labelWidth + plotWidth}" y1="${baseline}" y2="${baseline}" stroke="#ccc"/>`);
     // One thin band per old pod, stacked below the baseline; a pod never seen gone runs to the end.
     r.oldPods.forEach((pod, k) => {
-      const y = baseline + 1 + (k % 4);
+      const y = baseline + 2 + (k % 4) * 3;
       const until = x(pod.goneSeconds ?? end);
       body.push(
-        `<rect x="${x(pod.terminatingSeconds).toFixed(1)}" y="${y}" width="${Math.max(1, until - x(pod.terminatingSeconds)).toFixed(1)}" height="1" fill="#999"/>`,
+        `<rect x="${x(pod.terminatingSeconds).toFixed(1)}" y="${y}" width="${Math.max(1, until - x(pod.terminatingSeconds)).toFixed(1)}" height="2" fill="#888"/>`,
       );
     });
     for (const bin of r.errorBins) {
-      const barHeight = (bin.count / peak) * (rowHeight - 12);
+      const barHeight = (bin.count / peak) * (rowHeight - 22);
       const width = Math.max(1, x(bin.atSeconds + 0.5) - x(bin.atSeconds) - 1);
       body.push(
         `<rect x="${x(bin.atSeconds).toFixed(1)}" y="${(baseline - barHeight).toFixed(1)}" width="${width.toFixed(1)}" height="${barHeight.toFixed(1)}" fill="#c0392b"/>`,

@@ -54,11 +54,11 @@ describe("errorTimelineChart", () => {
   });
   test("a grey band per old pod from its deletion to its end, one running to the chart's end if never seen gone", () => {
     // The fixture's sidecar-hook pods: deleted at 0.6 s and 7.3 s, gone at 12.1 s and 18.2 s.
-    const bands = [...errorTimelineChart([results[1]]).matchAll(/<rect x="([\d.]+)" y="\d+" width="([\d.]+)" height="1" fill="#999"\/>/g)];
+    const bands = [...errorTimelineChart([results[1]]).matchAll(/<rect x="([\d.]+)" y="\d+" width="([\d.]+)" height="2" fill="#888"\/>/g)];
     expect(bands).toHaveLength(2);
     expect(Number(bands[0][2])).toBeGreaterThan(Number(bands[1][2]));
     const neverGone = { ...results[1], oldPods: [{ terminatingSeconds: 1, goneSeconds: null }] };
-    expect([...errorTimelineChart([neverGone]).matchAll(/fill="#999"/g)]).toHaveLength(1);
+    expect([...errorTimelineChart([neverGone]).matchAll(/fill="#888"/g)]).toHaveLength(1);
   });
   test("escapes what it prints", () => {
     const odd = [{ ...results[0], case: "<b>&" }];
