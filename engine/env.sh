@@ -29,6 +29,7 @@ cat <<EXPORTS
 export ENGINE_BIN=$(q "$engine_dir/bin")
 export ENGINE_STATE=$(q "$state")
 export ENGINE_ISTIO_CHARTS=$(q "$engine_src/charts")
+export ENGINE_DEMO_MANIFEST=$(q "$engine_src/node/demo-site.yaml")
 export PATH=$(q "$engine_dir/bin:$engine_src/standins:$PATH")
 export KUBECONFIG=$(q "$state/kubeconfig")
 export XDG_STATE_HOME=$(q "$state/xdg-state")

@@ -12,6 +12,7 @@ const scripts = [
   "engine/env.sh",
   "engine/standins/minikube",
   "engine/standins/istioctl",
+  "engine/node/node.sh",
 ];
 // Sourced by the scripts above, which set the shell's options for it.
 const sourced = ["engine/common.sh"];

@@ -1,0 +1,240 @@
+#!/usr/bin/env bash
+# A real Kubernetes node for a kwok control plane of the engine (engine/standins/minikube starts it
+# with ENGINE_NODE=real): containerd, the kubelet and kube-proxy, in a mount namespace of their own,
+# on this machine's loopback.
+#   node.sh start PROFILE   starts the node and waits until it is Ready
+#   node.sh stop PROFILE    stops it and undoes every change it made to this machine
+#   node.sh run PROFILE     (internal) the node's processes, in their mount namespace
+# What it changes on this machine, all undone by stop: the sysctls it records first (ip_forward,
+# route_localnet, and the kernel.panic, panic_on_oops and vm.overcommit_memory the kubelet sets), the
+# cni0 bridge and the pods' veths, kube-proxy's iptables chains, a guard chain of its own that drops
+# whatever a pod sends out of this machine, a blackhole route for the Service addresses, and the
+# cgroups under /sys/fs/cgroup/*/istio-exit-study, and the empty folders it makes to mount tmpfs on
+# (/run/containerd, /run/netns, /var/lib/cni, /var/lib/kubelet, /var/log/pods, /var/log/containers).
+# Env: ENGINE_BIN, ENGINE_STATE, KUBECONFIG (with the context PROFILE).
+set -euo pipefail
+
+: "${ENGINE_BIN:?}" "${ENGINE_STATE:?}" "${KUBECONFIG:?}"
+verb=${1:?usage: node.sh start|stop PROFILE} profile=${2:?usage: node.sh start|stop PROFILE}
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=engine/versions.env
+. "$here/../versions.env"
+node="$ENGINE_STATE/node/$profile"
+images="$(dirname "$ENGINE_BIN")/images"
+log() { printf '[node %s] %s\n' "$profile" "$*" >&2; }
+
+pod_cidr=10.88.0.0/16
+# kube-apiserver's default --service-cluster-ip-range, which kwokctl keeps.
+service_cidr=10.0.0.0/24
+cgroup_root=istio-exit-study
+guard_chain=ISTIO-EXIT-STUDY-GUARD
+sysctls=(net.ipv4.ip_forward net.ipv4.conf.all.route_localnet kernel.panic kernel.panic_on_oops vm.overcommit_memory)
+# Where the kubelet, containerd and the CNI plugins write whatever their configuration says: inside
+# the node's mount namespace each gets a tmpfs, so that nothing of the node lands on this machine.
+private_dirs=(/run/containerd /run/netns /var/lib/cni /var/lib/kubelet /var/log/pods /var/log/containers)
+
+free_port() { node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })'; }
+
+write_configs() {
+  mkdir -p "$node"/{containerd,kubelet,cni/net.d,cni/ipam,logs}
+  kubectl config view --flatten --minify --context "$profile" >"$node/kubeconfig"
+  printf 'nameserver 127.0.0.1\n' >"$node/resolv.conf"
+  cat >"$node/containerd/config.toml" <<EOF
+version = 3
+root = "$node/containerd/root"
+state = "$node/containerd/state"
+[grpc]
+  address = "$node/containerd/containerd.sock"
+[plugins."io.containerd.cri.v1.images".pinned_images]
+  sandbox = "$NODE_PAUSE_IMAGE"
+# This machine's processes may not lower their OOM score (no CAP_SYS_RESOURCE): the kubelet's
+# negative scores for sandboxes and guaranteed pods are raised to containerd's own, as rootless
+# setups do.
+[plugins."io.containerd.cri.v1.runtime"]
+  restrict_oom_score_adj = true
+[plugins."io.containerd.cri.v1.runtime".cni]
+  bin_dirs = ["/usr/lib/cni"]
+  conf_dir = "$node/cni/net.d"
+[plugins."io.containerd.cri.v1.runtime".containerd.runtimes.runc]
+  runtime_type = "io.containerd.runc.v2"
+[plugins."io.containerd.cri.v1.runtime".containerd.runtimes.runc.options]
+  BinaryName = "/usr/sbin/runc"
+  SystemdCgroup = false
+EOF
+  # No masquerade: a pod's packets keep their address, and the guard chain keeps them here.
+  cat >"$node/cni/net.d/10-istio-exit-study.conflist" <<EOF
+{
+  "cniVersion": "1.0.0",
+  "name": "istio-exit-study",
+  "plugins": [
+    {
+      "type": "bridge",
+      "bridge": "cni0",
+      "isGateway": true,
+      "ipMasq": false,
+      "hairpinMode": true,
+      "ipam": {"type": "host-local", "ranges": [[{"subnet": "$pod_cidr"}]], "routes": [{"dst": "0.0.0.0/0"}], "dataDir": "$node/cni/ipam"}
+    },
+    {"type": "portmap", "capabilities": {"portMappings": true}}
+  ]
+}
+EOF
+  cat >"$node/kubelet/config.yaml" <<EOF
+apiVersion: kubelet.config.k8s.io/v1beta1
+kind: KubeletConfiguration
+address: 127.0.0.1
+port: $(free_port)
+healthzBindAddress: 127.0.0.1
+healthzPort: $(free_port)
+readOnlyPort: 0
+authentication: {anonymous: {enabled: false}, webhook: {enabled: false}}
+authorization: {mode: AlwaysAllow}
+containerRuntimeEndpoint: unix://$node/containerd/containerd.sock
+cgroupDriver: cgroupfs
+cgroupRoot: /$cgroup_root
+failCgroupV1: false
+failSwapOn: false
+resolvConf: $node/resolv.conf
+clusterDNS: []
+serializeImagePulls: false
+evictionHard: {memory.available: "1Mi", nodefs.available: "1%", imagefs.available: "1%"}
+EOF
+  cat >"$node/kube-proxy.yaml" <<EOF
+apiVersion: kubeproxy.config.k8s.io/v1alpha1
+kind: KubeProxyConfiguration
+clientConnection: {kubeconfig: $node/kubeconfig}
+mode: iptables
+hostnameOverride: $profile
+bindAddress: 127.0.0.1
+healthzBindAddress: 127.0.0.1:$(free_port)
+metricsBindAddress: 127.0.0.1:$(free_port)
+clusterCIDR: $pod_cidr
+nodePortAddresses: ["127.0.0.1/32"]
+iptables: {localhostNodePorts: true, masqueradeAll: false, minSyncPeriod: 1s, syncPeriod: 30s}
+conntrack: {maxPerCore: 0, min: 0, tcpEstablishedTimeout: 0s, tcpCloseWaitTimeout: 0s}
+EOF
+}
+
+# Before anything runs: what to restore, and the guards.
+prepare_host() {
+  local key
+  for key in "${sysctls[@]}"; do printf '%s=%s\n' "$key" "$(sysctl -n "$key")"; done >"$node/sysctls.before"
+  iptables -w -N "$guard_chain"
+  iptables -w -A "$guard_chain" -s "$pod_cidr" ! -o cni0 -j DROP
+  iptables -w -A "$guard_chain" -d "$pod_cidr" ! -i cni0 -j DROP
+  iptables -w -I FORWARD 1 -j "$guard_chain"
+  ip route add blackhole "$service_cidr"
+  local dir
+  for dir in "${private_dirs[@]}"; do
+    if [ ! -e "$dir" ]; then
+      mkdir -p "$dir"
+      printf '%s\n' "$dir" >>"$node/dirs.created"
+    fi
+  done
+  local subsystem
+  for subsystem in /sys/fs/cgroup/*/; do
+    [ -e "$subsystem/cgroup.procs" ] && mkdir -p "$subsystem/$cgroup_root"
+  done
+}
+
+start() {
+  [ ! -e "$node/pid" ] || { log "already running"; return; }
+  rm -rf "$node"
+  write_configs
+  prepare_host
+  # Its own mount namespace, with / shared within it as the kubelet needs, so that its mounts and
+  # the containers' stay out of this machine's.
+  setsid unshare --mount --propagation unchanged -- bash "$0" run "$profile" </dev/null >>"$node/logs/node.log" 2>&1 &
+  printf '%s\n' "$!" >"$node/pid"
+  if ! kubectl --context "$profile" wait --for=create "node/$profile" --timeout=120s >&2 ||
+    ! kubectl --context "$profile" wait --for=condition=Ready "node/$profile" --timeout=120s >&2; then
+    log "the node did not become Ready; its logs are in $node/logs"
+    tail -n 20 "$node/logs/"*.log >&2
+    exit 1
+  fi
+  # kube-proxy programs the Services once it gave up waiting for the node's address, which the
+  # kubelet does not set for a loopback one: the NodePorts serve from then on.
+  for _ in $(seq 1 90); do
+    iptables -w -t nat -S KUBE-NODEPORTS >/dev/null 2>&1 && return
+    sleep 1
+  done
+  log "kube-proxy programmed no Service within 90s; its log is $node/logs/kube-proxy.log"
+  exit 1
+}
+
+run() {
+  mount --make-rshared /
+  local dir
+  for dir in "${private_dirs[@]}"; do mount -t tmpfs "istio-exit-study-$profile" "$dir"; done
+  local pids=()
+  trap 'kill "${pids[@]}" 2>/dev/null; wait' EXIT
+  trap 'exit 0' TERM INT
+  "$ENGINE_BIN/containerd" --config "$node/containerd/config.toml" >>"$node/logs/containerd.log" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 1 100); do
+    [ -S "$node/containerd/containerd.sock" ] && break
+    sleep 0.1
+  done
+  local image
+  for image in "$images/pause.tar" "$images/nginx-debian.tar"; do
+    "$ENGINE_BIN/ctr" --address "$node/containerd/containerd.sock" -n k8s.io images import "$image" >>"$node/logs/containerd.log" 2>&1
+  done
+  "$ENGINE_BIN/kubelet" --config "$node/kubelet/config.yaml" --kubeconfig "$node/kubeconfig" --root-dir "$node/kubelet/root" \
+    --cert-dir "$node/kubelet/pki" --hostname-override "$profile" --node-ip 127.0.0.1 >>"$node/logs/kubelet.log" 2>&1 &
+  pids+=($!)
+  "$ENGINE_BIN/kube-proxy" --config "$node/kube-proxy.yaml" >>"$node/logs/kube-proxy.log" 2>&1 &
+  pids+=($!)
+  wait -n
+  log "a node process ended"
+}
+
+stop() {
+  [ -d "$node" ] || return 0
+  local crictl=("$ENGINE_BIN/crictl" --runtime-endpoint "unix://$node/containerd/containerd.sock")
+  # The pods first, through containerd, so that no container outlives its node.
+  if [ -S "$node/containerd/containerd.sock" ]; then
+    "${crictl[@]}" rmp --force --all >/dev/null 2>&1 || true
+  fi
+  if [ -e "$node/pid" ]; then
+    kill -TERM "$(cat "$node/pid")" 2>/dev/null || true
+    for _ in $(seq 1 50); do
+      kill -0 "$(cat "$node/pid")" 2>/dev/null || break
+      sleep 0.2
+    done
+    rm -f "$node/pid"
+  fi
+  # Whatever still runs of the node: shims and containers name its folder, or live in its cgroups.
+  pkill -KILL -f "$node/" 2>/dev/null || true
+  local subsystem
+  for subsystem in /sys/fs/cgroup/*/"$cgroup_root"; do
+    [ -d "$subsystem" ] || continue
+    xargs -r kill -KILL <"$subsystem/cgroup.procs" 2>/dev/null || true
+    find "$subsystem" -depth -mindepth 1 -type d -exec rmdir {} + 2>/dev/null || true
+    rmdir "$subsystem" 2>/dev/null || true
+  done
+  "$ENGINE_BIN/kube-proxy" --cleanup >/dev/null 2>&1 || true
+  # What kube-proxy's cleanup leaves: the kubelet's own chains (KUBE-FIREWALL, the canaries).
+  local save
+  for save in iptables-save ip6tables-save; do
+    "$save" | grep -v -- '-j KUBE-\|^:KUBE-\|^-A KUBE-' | "${save%-save}-restore" -w || log "could not remove the KUBE chains with ${save%-save}"
+  done
+  ip link delete cni0 2>/dev/null || true
+  iptables -w -D FORWARD -j "$guard_chain" 2>/dev/null || true
+  iptables -w -F "$guard_chain" 2>/dev/null || true
+  iptables -w -X "$guard_chain" 2>/dev/null || true
+  ip route del blackhole "$service_cidr" 2>/dev/null || true
+  if [ -f "$node/dirs.created" ]; then
+    while IFS= read -r dir; do rmdir "$dir" 2>/dev/null || true; done <"$node/dirs.created"
+  fi
+  if [ -f "$node/sysctls.before" ]; then
+    while IFS= read -r setting; do sysctl -q -w "$setting" >/dev/null; done <"$node/sysctls.before"
+  fi
+  rm -rf "$node"
+}
+
+case "$verb" in
+  start) start ;;
+  stop) stop ;;
+  run) run ;;
+  *) log "usage: node.sh start|stop PROFILE"; exit 64 ;;
+esac

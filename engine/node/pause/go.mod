@@ -1,0 +1,3 @@
+module istio-exit-study/engine/node/pause
+
+go 1.25
