@@ -185,16 +185,18 @@ EOF
   build "$engine_dir/bin/" "" sigs.k8s.io/kwok/cmd/kwok sigs.k8s.io/kwok/cmd/kwokctl
 }
 
+# The files of our own sources under a folder, tests left out, in a stable order.
+sources() { find "$1" -type f ! -name '*_test.go' -print0 | LC_ALL=C sort -z | xargs -0 cat; }
 # What a part is built from: its recipe (the functions that build it), the pins, and for our own
 # Go code its sources; for the plugins, the providers they install.
 part_digest() {
   local part=$1
   {
-    declare -f "part_${part//-/_}" wrapper module_field module_replaces build
+    declare -f "part_${part//-/_}" wrapper module_field module_replaces build build_kubernetes oci_image
     cat "$engine_src/versions.env"
     case "$part" in
-      command-provider | kubernetes-provider | node-images)
-        find "$engine_src/${part%-images}" -type f ! -name '*_test.go' -print0 | LC_ALL=C sort -z | xargs -0 cat ;;
+      command-provider | kubernetes-provider) sources "$engine_src/$part" ;;
+      node-images) sources "$engine_src/node/pause" ;;
       plugins) cat "$engine_dir/providers/pulumi-resource-command" "$engine_dir/providers/pulumi-resource-kubernetes" 2>/dev/null || true ;;
     esac
   } | sha256sum | cut -c1-16
