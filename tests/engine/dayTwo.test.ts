@@ -81,7 +81,8 @@ describeWithToolchain(toolchain)("day two under the real engine", () => {
     profile = "engine-interrupt";
     // A long warm-up: the test is surely under way when the interrupt comes.
     lab = await newStack("interrupt", { warmupSeconds: 120 });
-    const up = spawn("pulumi", ["up", "--yes", "--skip-preview", "--non-interactive"], { cwd: lab.dir, env: lab.env });
+    // A process group of its own, so that a pulumi that hangs is ended with all its plugins.
+    const up = spawn("pulumi", ["up", "--yes", "--skip-preview", "--non-interactive"], { cwd: lab.dir, env: lab.env, detached: true });
     let output = "";
     up.stdout.on("data", (chunk) => (output += chunk));
     up.stderr.on("data", (chunk) => (output += chunk));
@@ -97,7 +98,7 @@ describeWithToolchain(toolchain)("day two under the real engine", () => {
     const timeout = new Promise<"hung">((resolve) => (timer = setTimeout(() => resolve("hung"), 60_000)));
     const code = await Promise.race([exited, timeout]);
     clearTimeout(timer);
-    if (code === "hung") up.kill("SIGKILL");
+    if (code === "hung") process.kill(-up.pid!, "SIGKILL");
     expect([code === "hung" ? "pulumi up hung after Ctrl-C" : "pulumi up returned", output.slice(-2000)]).toEqual([
       "pulumi up returned",
       expect.any(String),
