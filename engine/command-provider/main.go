@@ -7,8 +7,8 @@
 // pulumi/pulumi-go-provider's infer and cancel middleware give it (infer/resource.go at 0181ef08 and
 // its v1 form: Check, Diff, preview unknowns, secrets; middleware/cancel/cancel.go at bf4e8170:
 // Cancel and custom timeouts), with pulumi-command#924 (no default for addPreviousOutputInEnv in
-// the state), which the v1.2.1 SDK shows; it serves as pkg/v3 v3.248.0's resource/provider.Main
-// does, with the sdk's rpcutil. Left out: assetPaths and archivePaths (a Check failure here),
+// the state), which the v1.2.1 SDK shows; it serves as pkg/v3 v3.224.0's resource/provider.Main
+// (the version v1.2.1 is built with) does, with the sdk's rpcutil. Left out: assetPaths and archivePaths (a Check failure here),
 // command:remote:*, attach mode, tracing (--tracing is accepted and ignored) and the schema's
 // documentation.
 package main
@@ -20,7 +20,6 @@ import (
 	"fmt"
 	"log"
 	"os"
-	"os/signal"
 	"sort"
 	"strings"
 	"sync"
@@ -52,9 +51,12 @@ func main() {
 	}
 }
 
-// serve does what pkg/v3/resource/provider.Main does for a plugin the engine starts: connect to
-// the engine at args[0], stop when the engine goes away or sends SIGINT, serve on a free port and
-// print it.
+// serve does what pkg/v3 v3.224.0's resource/provider.Main does for a plugin the engine starts:
+// connect to the engine at args[0], serve on a free port and print it. Like it, it has no SIGINT
+// handler: when the engine closes the plugin (SIGINT to its process group, then SIGKILL only if it
+// outlives 5 s) it dies at once, and the engine never kills what its commands still run (graceful
+// stops came with pkg v3.228). Its health check stops nothing either: v3.224's cancels a context
+// nobody watches.
 func serve(args []string) error {
 	if len(args) != 1 {
 		return errors.New("fatal: could not connect to host RPC; missing argument")
@@ -66,18 +68,10 @@ func serve(args []string) error {
 	}
 	defer conn.Close()
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	if err := rpcutil.Healthcheck(ctx, args[0], 5*time.Minute, cancel); err != nil {
+	if err := rpcutil.Healthcheck(context.Background(), args[0], 5*time.Minute, func() {}); err != nil {
 		return fmt.Errorf("could not start health check host RPC server: %w", err)
 	}
 	stopServing := make(chan bool)
-	go func() {
-		<-ctx.Done()
-		close(stopServing)
-	}()
 
 	engine := pulumirpc.NewEngineClient(conn)
 	handle, err := rpcutil.ServeWithOptions(rpcutil.ServeOptions{

@@ -43,7 +43,8 @@ func (e *fakeEngine) Log(_ context.Context, req *pulumirpc.LogRequest) (*emptypb
 }
 
 // The plugin as the engine starts it: flags and the engine's address as arguments, the port on
-// stdout, the command's output as status messages to the engine, a clean exit on SIGINT.
+// stdout, the command's output as status messages to the engine, and on SIGINT an exit at once,
+// as v1.2.1's does (pkg v3.224 has no handler), even while a command runs.
 func TestServesAnEngine(t *testing.T) {
 	t.Parallel()
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
@@ -59,6 +60,8 @@ func TestServesAnEngine(t *testing.T) {
 
 	plugin := exec.Command(os.Args[0], "--logtostderr", "-v=1", "--tracing", "http://127.0.0.1:1", lis.Addr().String())
 	plugin.Env = append(os.Environ(), "COMMAND_PROVIDER_TEST_SERVE=1")
+	// As the engine starts a plugin: in a process group of its own, which holds its commands too.
+	plugin.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	var stderr bytes.Buffer
 	plugin.Stderr = &stderr
 	out, err := plugin.StdoutPipe()
@@ -68,7 +71,7 @@ func TestServesAnEngine(t *testing.T) {
 	if err := plugin.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer func() { _ = plugin.Process.Kill() }()
+	defer func() { _ = syscall.Kill(-plugin.Process.Pid, syscall.SIGKILL) }()
 	port, err := bufio.NewReader(out).ReadString('\n')
 	if err != nil {
 		t.Fatalf("reading the port: %v; stderr: %s", err, stderr.String())
@@ -126,7 +129,11 @@ func TestServesAnEngine(t *testing.T) {
 	if err == nil || !strings.HasPrefix(status.Convert(err).Message(), "signal: killed: running ") {
 		t.Errorf("Create with a timeout: %v", err)
 	}
-	conn.Close()
+	// A command still running when the engine closes the plugin does not hold it up.
+	go func() {
+		_, _ = client.Create(ctx, &pulumirpc.CreateRequest{Urn: testURN, Properties: toStruct(t, inputs(map[string]any{"create": "sleep 30"}))})
+	}()
+	time.Sleep(500 * time.Millisecond)
 
 	if err := plugin.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
@@ -135,12 +142,13 @@ func TestServesAnEngine(t *testing.T) {
 	go func() { exited <- plugin.Wait() }()
 	select {
 	case err := <-exited:
-		if err != nil {
-			t.Errorf("exit after SIGINT: %v; stderr: %s", err, stderr.String())
+		if err == nil || err.Error() != "signal: interrupt" {
+			t.Errorf("exit after SIGINT: %v, want death by the signal; stderr: %s", err, stderr.String())
 		}
-	case <-time.After(10 * time.Second):
-		t.Error("the plugin did not stop on SIGINT")
+	case <-time.After(3 * time.Second):
+		t.Error("the plugin did not die at once on SIGINT")
 	}
+	conn.Close()
 	if !strings.Contains(stderr.String(), "INFO after the timeout hostLogFailed=") {
 		t.Errorf("stderr %q lacks the line logged after the timeout", stderr.String())
 	}
