@@ -100,7 +100,7 @@ export function siegeTimeLimitSeconds(settings: TestSettings): number {
 }
 
 /** The files that measure: a change to one changes how every test measures. */
-export const measuringFiles = ["scripts/rollout-test.sh", "scripts/summarize-siege.sh", "scripts/in-cluster-load.sh", "siege/siegerc"];
+export const measuringFiles = ["scripts/rollout-test.sh", "scripts/process-group.sh", "scripts/summarize-siege.sh", "scripts/in-cluster-load.sh", "siege/siegerc"];
 
 /** Digest of the measuring files of the project in `dir` as they are now. */
 export function measuringFilesDigest(dir = projectDir): string {

@@ -21,23 +21,12 @@
 #      Job, JSON, siege's settings in it), LOAD_STOP_FILE.
 set -euo pipefail
 
-# The command provider ends a test it gives up on (its custom timeout, Ctrl-C of `pulumi up`) with
-# SIGKILL to the shell it started (/bin/sh -c), and to nothing else: no trap runs, and whatever the
-# test started would run on, holding the provider's output pipes, so that `pulumi up` would wait
-# for it. So the test runs in a process group of its own, while this shell waits for it; the test
-# watches this shell and the one that started it, and when either is gone, ends its whole group,
-# cleaning up (siege, the Service's tunnel, the load Job) as on any other exit.
-if [ -z "${ROLLOUT_TEST_LAUNCHER:-}" ]; then
-  ROLLOUT_TEST_LAUNCHER=$$ ROLLOUT_TEST_STARTER=$PPID \
-    perl -e 'setpgrp(0, 0); exec @ARGV or die "rollout-test: $!\n"' bash "$0" &
-  test_pid=$!
-  trap 'kill -TERM -- "-$test_pid" 2>/dev/null || true' INT TERM
-  status=0
-  wait "$test_pid" || status=$?
-  # A trapped signal ends the first wait early: wait for the test to finish cleaning up.
-  if kill -0 "$test_pid" 2>/dev/null; then wait "$test_pid" || status=$?; fi
-  exit "$status"
-fi
+# Runs in a process group of its own, ended with everything in it when the provider gives up on
+# the test (scripts/process-group.sh); cleanup (siege, the Service's tunnel, the load Job) then runs
+# as on any other exit.
+# shellcheck source=scripts/process-group.sh
+. "$(dirname "$0")/process-group.sh"
+run_in_own_process_group "$@"
 
 : "${KUBE_CONTEXT:?}" "${NAMESPACE:?}" "${DEPLOYMENT:?}" "${SERVICE:?}" "${POD_SELECTOR:?}" "${PROFILE?}"
 : "${CONCURRENCY:?}" "${WARMUP_SECONDS:?}" "${SETTLE_SECONDS:?}" "${ROLLOUT_TIMEOUT_SECONDS:?}" "${LOAD_FROM:?}"
@@ -91,12 +80,7 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 143' TERM
-# Holds none of the provider's pipes, so that it never keeps `pulumi up` waiting itself.
-(
-  while kill -0 "$ROLLOUT_TEST_LAUNCHER" 2>/dev/null && kill -0 "$ROLLOUT_TEST_STARTER" 2>/dev/null; do sleep 1; done
-  kill -TERM -- "-$$"
-) </dev/null >/dev/null 2>&1 &
-watchdog_pid=$!
+watch_launcher
 
 # Sets `url` to where the host reaches the Service: minikube's URL (which tunnels where it must), or
 # a node's address and the NodePort on other clusters. Not in a subshell: it keeps service_pid.

@@ -5,7 +5,10 @@ import * as path from "path";
 
 const projectDir = path.resolve(__dirname, "../..");
 const scripts = [
-  ...fs.readdirSync(path.join(projectDir, "scripts")).map((f) => `scripts/${f}`),
+  ...fs
+    .readdirSync(path.join(projectDir, "scripts"))
+    .filter((f) => f !== "process-group.sh")
+    .map((f) => `scripts/${f}`),
   ...fs.readdirSync(path.join(projectDir, "tests/support/fake-cluster")).map((f) => `tests/support/fake-cluster/${f}`),
   ".ci/run",
   "engine/install.sh",
@@ -15,7 +18,7 @@ const scripts = [
   "engine/node/node.sh",
 ];
 // Sourced by the scripts above, which set the shell's options for it.
-const sourced = ["engine/common.sh"];
+const sourced = ["engine/common.sh", "scripts/process-group.sh"];
 const haveShellcheck = spawnSync("shellcheck", ["--version"]).status === 0;
 if (!haveShellcheck) console.warn("shellcheck is not on PATH: the script lint is skipped (apt-get install shellcheck)");
 
