@@ -27,7 +27,7 @@ const { kubeContext: existingContext } = config.cluster;
 const needsIstio = config.istio.mesh !== "none";
 const istioFound = needsIstio && existingContext ? probeInstalledIstio(existingContext, __dirname) : { owner: "none" as const };
 const reuseIstio =
-  needsIstio && istioPlan(istioFound, config.istio.version, existingContext, config.istio.mesh === "ambient") === "reuse";
+  needsIstio && istioPlan(istioFound, config.istio.version, existingContext, config.istio.mesh === "ambient", config.istio.installer) === "reuse";
 const cluster: StudyCluster = existingContext
   ? new ExistingCluster("cluster", { kubeContext: existingContext })
   : new MinikubeCluster("cluster", { settings: config.cluster });

@@ -18,8 +18,14 @@ export interface IstioArgs {
 }
 
 export const istioNamespace = "istio-system";
-/** Marks an Istio the study installed, so that a later run on an existing cluster knows it for its own. */
-export const installedByLabel = { "istio-exit-study/installed-by": "istio-exit-study" };
+/**
+ * Marks an Istio the study installed, and how, so that a later run on an existing cluster knows it
+ * for its own (scripts/detect-istio.sh; scripts/istioctl-install.sh sets the same for istioctl).
+ */
+export const installedByLabels = (installer: "helm" | "istioctl") => ({
+  "istio-exit-study/installed-by": "istio-exit-study",
+  "istio-exit-study/installer": installer,
+});
 
 /**
  * Istio's control plane, ready (istiod's injection webhook serving) before anything depends on it:
@@ -45,7 +51,7 @@ export class Istio extends pulumi.ComponentResource {
   private installWithHelm(name: string, settings: IstioSettings, provider: k8s.Provider, lifetime: ClusterLifetime): pulumi.Resource {
     const namespace = new k8s.core.v1.Namespace(
       `${name}-namespace`,
-      { metadata: { name: istioNamespace, labels: installedByLabel } },
+      { metadata: { name: istioNamespace, labels: installedByLabels("helm") } },
       { parent: this, provider, ...lifetime },
     );
     let previous: pulumi.Resource = namespace;

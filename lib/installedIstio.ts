@@ -4,12 +4,14 @@ import * as path from "path";
 /** What Istio a cluster already has, as scripts/detect-istio.sh tells it. */
 export type InstalledIstio =
   | { owner: "none" }
-  | { owner: "study" }
+  | { owner: "study"; installer: "helm" | "istioctl" | "unknown" }
   | { owner: "other"; version: string; ambient: boolean };
 
 export function parseIstioProbe(output: string): InstalledIstio {
   const line = output.trim();
-  if (line === "none" || line === "study") return { owner: line };
+  if (line === "none") return { owner: line };
+  const study = line.match(/^study (helm|istioctl|unknown)$/);
+  if (study) return { owner: "study", installer: study[1] as "helm" | "istioctl" | "unknown" };
   const other = line.match(/^other (\S+) (ambient|sidecar)$/);
   if (other) return { owner: "other", version: other[1], ambient: other[2] === "ambient" };
   throw new Error(`scripts/detect-istio.sh printed something unexpected: ${JSON.stringify(line)}`);
@@ -35,7 +37,20 @@ export function probeInstalledIstio(kubeContext: string, projectDir: string): In
  * version is used as it is (and never removed); of another version, the study stops rather than
  * install a second one over it.
  */
-export function istioPlan(installed: InstalledIstio, version: string, kubeContext: string, needsAmbient: boolean): "install" | "reuse" {
+export function istioPlan(
+  installed: InstalledIstio,
+  version: string,
+  kubeContext: string,
+  needsAmbient: boolean,
+  installer: "helm" | "istioctl",
+): "install" | "reuse" {
+  if (installed.owner === "study" && installed.installer !== "unknown" && installed.installer !== installer) {
+    // Each installer's Istio would be removed, at the end of the run, from under the other's.
+    throw new Error(
+      `context ${kubeContext} runs the Istio this lab installed with ${installed.installer}, and config istioInstaller is ${installer}: ` +
+        `set istioInstaller=${installed.installer}, or remove the lab from that cluster first (pulumi destroy) and install it anew`,
+    );
+  }
   if (installed.owner !== "other") return "install";
   if (installed.version === version) {
     if (needsAmbient && !installed.ambient) {

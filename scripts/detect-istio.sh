@@ -2,7 +2,8 @@
 # Tells what Istio an existing cluster already has, so that the study neither installs it twice nor
 # takes over an install that is not its own. Prints one line:
 #   none               no istio-system namespace
-#   study              istio-system is labelled as installed by this study
+#   study <installer>  istio-system is labelled as installed by this study, with helm or istioctl
+#                      ("unknown" if the label of the installer is missing)
 #   other <version> <ambient|sidecar>
 #                      istiod from someone else; <version> is its image tag ("unknown" if none),
 #                      ambient when a ztunnel DaemonSet runs beside it
@@ -19,7 +20,12 @@ namespace=$(kube get namespace istio-system --ignore-not-found -o name)
 # kubectl refuses a name together with a selector: the name goes in a field selector.
 ours=$(kube get namespaces --selector istio-exit-study/installed-by --field-selector metadata.name=istio-system -o name)
 if [ -n "$ours" ]; then
-  echo study
+  # Which installer the lab used there (components/istio.ts, scripts/istioctl-install.sh).
+  installer=$(kube get namespace istio-system -o 'go-template={{index .metadata.labels "istio-exit-study/installer"}}')
+  case "$installer" in
+    helm | istioctl) echo "study $installer" ;;
+    *) echo "study unknown" ;;
+  esac
 else
   image=$(kube --namespace istio-system get deployment istiod --ignore-not-found \
     -o 'jsonpath={.spec.template.spec.containers[0].image}')

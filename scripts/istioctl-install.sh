@@ -18,4 +18,5 @@ if [ -n "$ISTIO_PLATFORM" ]; then
 fi
 istioctl "${args[@]}" >&2
 # Marks the install as the study's own, as the Helm install's namespace is (components/istio.ts).
-kubectl --context "$KUBE_CONTEXT" label namespace istio-system istio-exit-study/installed-by=istio-exit-study --overwrite >&2
+kubectl --context "$KUBE_CONTEXT" label namespace istio-system istio-exit-study/installed-by=istio-exit-study \
+  istio-exit-study/installer=istioctl --overwrite >&2
