@@ -11,6 +11,7 @@ import { DemoSite } from "./components/workload";
 import { readStudyConfig } from "./config/study";
 import { istioPlan, probeInstalledIstio } from "./lib/installedIstio";
 import { serviceClusterUrl } from "./lib/loadJob";
+import { planMinikubeCluster } from "./lib/minikubeProfile";
 import { RolloutMeasurement } from "./lib/rolloutOutput";
 import { caseResourceName } from "./lib/naming";
 import { writeReport } from "./lib/report";
@@ -18,19 +19,24 @@ import { caseResult, caseSetting, summaryLine, summaryTable } from "./lib/result
 
 // Config: every key read and checked before anything is created.
 const stackConfig = new pulumi.Config();
-const config = readStudyConfig((key) => stackConfig.get(key), __dirname);
+const config = readStudyConfig((key) => stackConfig.get(key), __dirname, pulumi.getStack());
 for (const warning of config.warnings) pulumi.log.warn(warning);
 
-// Cluster: the study's own minikube, or an existing cluster of the user's kubeconfig, whose Istio is
-// looked at first: another version than the configured one stops the program before anything exists.
+// Cluster: the study's own minikube, or an existing cluster of the user's kubeconfig. Both are looked
+// at first, and the program stops before anything exists on a minikube profile that is not this
+// stack's, or on an Istio of another version than the configured one.
 const { kubeContext: existingContext } = config.cluster;
 const needsIstio = config.istio.mesh !== "none";
 const istioFound = needsIstio && existingContext ? probeInstalledIstio(existingContext, __dirname) : { owner: "none" as const };
 const reuseIstio =
   needsIstio && istioPlan(istioFound, config.istio.version, existingContext, config.istio.mesh === "ambient", config.istio.installer) === "reuse";
+const stack = `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`;
 const cluster: StudyCluster = existingContext
   ? new ExistingCluster("cluster", { kubeContext: existingContext })
-  : new MinikubeCluster("cluster", { settings: config.cluster });
+  : new MinikubeCluster("cluster", {
+      settings: config.cluster,
+      plan: planMinikubeCluster(config.cluster, config.istio.installer, stack, __dirname),
+    });
 
 // Mesh: one Istio for every case, or none when no case uses it; on an existing cluster, the Istio
 // already there when it is of the configured version.

@@ -1,11 +1,13 @@
-import * as crypto from "crypto";
 import * as command from "@pulumi/command";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterSettings } from "../config/study";
+import { MinikubeClusterPlan } from "../lib/minikubeProfile";
 
 export interface MinikubeClusterArgs {
   settings: ClusterSettings;
+  /** The identity and generation the profile's mark allows (lib/minikubeProfile.ts). */
+  plan: MinikubeClusterPlan;
 }
 
 /** Environment of the start script: every setting as a variable, none pasted into a command line. */
@@ -17,16 +19,6 @@ export function minikubeEnvironment(settings: ClusterSettings): Record<string, s
     MEMORY_MIB: String(settings.memoryMiB),
     DRIVER: settings.driver,
   };
-}
-
-/**
- * Names the cluster as it is built: it changes exactly when the minikube profile is replaced, so the
- * Kubernetes provider (and everything in the cluster) is replaced with it and at no other time, not
- * even when minikube hands out a new API server port.
- */
-export function minikubeClusterIdentifier(settings: ClusterSettings): string {
-  const { profile, kubernetesVersion, driver, cpus, memoryMiB } = settings;
-  return `minikube/${profile}/${kubernetesVersion}/${driver || "auto"}/${cpus}cpu/${memoryMiB}MiB`;
 }
 
 /**
@@ -58,21 +50,35 @@ export class MinikubeCluster extends pulumi.ComponentResource implements StudyCl
 
   constructor(name: string, args: MinikubeClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("istio-exit-study:index:MinikubeCluster", name, {}, opts);
-    const { settings } = args;
+    const { settings, plan } = args;
     this.kubeContext = settings.profile;
-    const identifier = minikubeClusterIdentifier(settings);
-    this.identity = identifier;
+    this.identity = `${plan.identity}#${plan.generation}`;
 
-    // One resource per cluster as built: another version, driver, size or profile is another
-    // cluster, a resource of its own (scripts/minikube-cluster.sh deletes the old profile first, and
-    // the old resource's delete, at the end of the run, then leaves the new profile alone).
+    // The stack's proof of ownership, made once and kept in its state: the profile's mark holds it,
+    // and the start and delete scripts touch only a profile that does.
+    const owner = new command.local.Command(
+      `${name}-owner`,
+      { create: "bash scripts/minikube-cluster.sh token", addPreviousOutputInEnv: false },
+      { parent: this },
+    );
+    // One resource per generation of the cluster: another version, driver, size, profile or
+    // installer, or a profile no longer as this stack built it, is a new generation, which the
+    // script builds (deleting the stack's profile of before), while the old resource's delete, at
+    // the end of the run, finds the profile held by another instance and leaves it alone. Its
+    // stdout is the instance's id, which its delete reads back (PULUMI_COMMAND_STDOUT).
     const minikube = new command.local.Command(
-      `${name}-minikube-${crypto.createHash("sha256").update(identifier).digest("hex").slice(0, 8)}`,
+      `${name}-minikube-${plan.generation}`,
       {
         create: "bash scripts/minikube-cluster.sh start",
         delete: "bash scripts/minikube-cluster.sh delete",
-        environment: { ...minikubeEnvironment(settings), CLUSTER_IDENTITY: identifier },
-        addPreviousOutputInEnv: false,
+        environment: {
+          ...minikubeEnvironment(settings),
+          STACK: plan.stack,
+          STACK_TOKEN: owner.stdout.apply((token) => token.trim()),
+          CLUSTER_GENERATION: plan.generation,
+          CLUSTER_IDENTITY: plan.identity,
+        },
+        addPreviousOutputInEnv: true,
       },
       { parent: this },
     );
@@ -82,7 +88,7 @@ export class MinikubeCluster extends pulumi.ComponentResource implements StudyCl
       {
         create: "bash scripts/kubeconfig.sh",
         environment: { KUBE_CONTEXT: this.kubeContext },
-        triggers: [identifier],
+        triggers: [this.identity],
         addPreviousOutputInEnv: false,
         logging: "stderr",
       },
@@ -98,7 +104,7 @@ export class MinikubeCluster extends pulumi.ComponentResource implements StudyCl
     this.lifetime = { deletedWith: minikube };
     this.provider = new k8s.Provider(
       `${name}-k8s`,
-      { kubeconfig: pulumi.secret(kubeconfig.stdout), clusterIdentifier: identifier },
+      { kubeconfig: pulumi.secret(kubeconfig.stdout), clusterIdentifier: this.identity },
       { parent: this },
     );
 

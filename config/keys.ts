@@ -18,8 +18,9 @@ export const configKeys = {
   },
   profile: {
     type: "string",
-    default: "istio-exit-study",
-    description: "minikube profile of the study's own cluster (never the user's 'minikube' profile).",
+    default: "",
+    description:
+      "minikube profile of the lab's own cluster; empty: istio-exit-study-<stack>. A profile the lab did not make, or another stack's, is refused.",
   },
   kubernetesVersion: {
     type: "string",

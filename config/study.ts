@@ -4,6 +4,7 @@ import { parse as parseYaml } from "yaml";
 import { NodeLoad, nodeLoad, Requests } from "../lib/capacity";
 import { istioChartNames } from "../lib/istioCharts";
 import { parseWorkloadManifest, WorkloadManifest } from "../lib/manifest";
+import { defaultProfile } from "../lib/minikubeProfile";
 import { caseResourceName } from "../lib/naming";
 import { ConfigKey, configKeys } from "./keys";
 
@@ -98,6 +99,7 @@ export class ConfigError extends Error {
 }
 
 const dnsLabel = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const emptyOrDnsLabel = /^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)?$/;
 const kubernetesVersion = /^v1\.([3-9]\d|\d{3,})\.\d+$/;
 const istioVersion = /^1\.\d+\.\d+$/;
 // minikube names its drivers in lower case letters and digits; anything else is a typo or worse.
@@ -344,7 +346,8 @@ function readCaseList(value: string, preStopSeconds: number): { name: string; va
  * Reads and validates every config key, so that a bad value stops the program before any
  * resource is registered. `baseDir` is where a relative `manifest` path starts (the project).
  */
-export function readStudyConfig(source: ConfigSource, baseDir: string): StudyConfig {
+/** `stackName` names the stack's own minikube profile when `profile` is empty. */
+export function readStudyConfig(source: ConfigSource, baseDir: string, stackName: string): StudyConfig {
   const read = new Reader(source);
   const namespace = read.string("namespace", dnsLabel, dnsLabelRule);
   if (namespace.length > 58) read.fail("namespace", namespace, "expected at most 58 characters, to leave room for its -load namespace");
@@ -391,7 +394,7 @@ export function readStudyConfig(source: ConfigSource, baseDir: string): StudyCon
 
   const cluster: ClusterSettings = {
     kubeContext,
-    profile: read.string("profile", dnsLabel, dnsLabelRule),
+    profile: read.string("profile", emptyOrDnsLabel, `${dnsLabelRule}, or empty`) || defaultProfile(stackName),
     kubernetesVersion: read.string(
       "kubernetesVersion",
       kubernetesVersion,

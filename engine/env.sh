@@ -2,10 +2,9 @@
 # Prints the exports of a shell that runs the lab on the engine toolchain (engine/install.sh):
 #   eval "$(npm run --silent engine:env)"           state in a new temporary folder
 #   eval "$(npm run --silent engine:env -- DIR)"    state in DIR, kept between shells
-# The state folder holds the Pulumi file backend, the kubeconfig, the kwok clusters and what the lab
-# keeps of its minikube profiles (XDG_STATE_HOME), so that nothing outside it changes: not
-# ~/.kube/config, not ~/.pulumi, not ~/.local/state. A shell that already has
-# ENGINE_STATE keeps it.
+# The state folder holds the Pulumi file backend, the kubeconfig, the kwok clusters and the minikube
+# stand-in's profiles (MINIKUBE_HOME), so that nothing outside it changes: not ~/.kube/config, not
+# ~/.pulumi, not ~/.minikube. A shell that already has ENGINE_STATE keeps it.
 set -euo pipefail
 
 # shellcheck source=engine/common.sh
@@ -32,7 +31,7 @@ export ENGINE_ISTIO_CHARTS=$(q "$engine_src/charts")
 export ENGINE_DEMO_MANIFEST=$(q "$engine_src/node/demo-site.yaml")
 export PATH=$(q "$engine_dir/bin:$engine_src/standins:$PATH")
 export KUBECONFIG=$(q "$state/kubeconfig")
-export XDG_STATE_HOME=$(q "$state/xdg-state")
+export MINIKUBE_HOME=$(q "$state/minikube")
 export KWOK_WORKDIR=$(q "$state/kwok")
 export PULUMI_HOME=$(q "$engine_dir/pulumi-home")
 export PULUMI_BACKEND_URL=$(q "file://$state/backend")

@@ -118,8 +118,9 @@ export function parseRolloutOutput(stdout: string): RolloutMeasurement {
 }
 
 /**
- * Seconds from the first old pod's termination to the first and the last error: how long after
- * SIGTERM requests began to fail, and for how long.
+ * Seconds from the first old pod's deletion, as the half-second poll first saw it, to the first and
+ * the last failure siege printed a line for: how long after deletion requests began to fail, and for
+ * how long. Failures siege prints nothing for have no time and are not in it.
  */
 export function errorWindow(measurement: RolloutMeasurement): { firstErrorSeconds: number; lastErrorSeconds: number } | undefined {
   if (measurement.pods.length === 0 || measurement.errorBins.length === 0) return undefined;

@@ -1,25 +1,143 @@
 #!/usr/bin/env bash
-# The study's own minikube profile, as one cluster of one identity (components/cluster.ts):
-#   start   starts it, or resumes it if it exists; --keep-context leaves the user's current kubectl
-#           context as it was (the profile's context is still written to the kubeconfig)
-#   delete  deletes it, unless the profile has since been built again as another cluster
-# minikube cannot change a profile's version, driver, CPUs or memory: another identity is another
-# cluster. Its resource is created while the old one's is still in the stack, so `start` deletes a
-# profile built as another cluster first, and the old resource's `delete`, at the end of that run,
-# finds the profile rebuilt and leaves it alone. Which identity the profile was built as is kept in
-# a file of the study's own, beside minikube's.
-# Env: PROFILE, KUBERNETES_VERSION, CPUS, MEMORY_MIB, DRIVER (empty: minikube chooses), CLUSTER_IDENTITY.
+# The lab's own minikube profile, and the mark that says whose it is (components/cluster.ts,
+# lib/minikubeProfile.ts):
+#   probe   prints what PROFILE is: `profile=absent`, `profile=unmarked` (a profile the lab did not
+#           make), or `profile=marked` and the mark's lines (stack, generation, identity, state)
+#   token   prints a new random token: a stack's proof of ownership, kept in its state
+#   start   builds PROFILE as CLUSTER_IDENTITY, or resumes it when it is this stack's cluster of that
+#           generation; prints the id of this instance of the cluster resource
+#   delete  deletes PROFILE if this instance still holds it (or no instance does)
+# The mark is a file in the profile's own folder, which minikube keeps through stop, start and
+# restarts and removes with the profile: a profile deleted by hand leaves no mark behind. It names
+# the stack (its fully qualified name, for people) and holds the stack's token (for this script:
+# two states may have stacks of the same name), the instance of the cluster resource that holds the
+# profile (after `pulumi up --replace`, the new one; the old one's delete then leaves the profile
+# alone), the generation the program named that resource after, the identity it was built as, and
+# whether it is building, built or being deleted.
+# Env: PROFILE; start and delete: KUBERNETES_VERSION, CPUS, MEMORY_MIB, DRIVER (empty: minikube
+# chooses), STACK, STACK_TOKEN, CLUSTER_GENERATION, CLUSTER_IDENTITY, and PULUMI_COMMAND_STDOUT (the
+# provider's: what this resource's create printed, i.e. its instance id).
 set -euo pipefail
 
-: "${PROFILE:?}" "${KUBERNETES_VERSION:?}" "${CPUS:?}" "${MEMORY_MIB:?}" "${CLUSTER_IDENTITY:?}"
-command -v minikube >/dev/null || { echo "minikube is not on PATH: install it from https://minikube.sigs.k8s.io/docs/start/" >&2; exit 127; }
-built_as="${XDG_STATE_HOME:-$HOME/.local/state}/istio-exit-study/minikube/$PROFILE"
+verb=${1:-}
+case "$verb" in
+  probe | token | start | delete) ;;
+  *) echo "usage: minikube-cluster.sh probe|token|start|delete" >&2; exit 64 ;;
+esac
+if [ "$verb" = token ]; then
+  od -An -N16 -tx1 /dev/urandom | tr -d ' \n'
+  echo
+  exit 0
+fi
 
-case "${1:-}" in
+: "${PROFILE:?}"
+# Where minikube keeps its profiles (localpath.MiniPath in minikube's source).
+minikube_home() {
+  if [ -z "${MINIKUBE_HOME:-}" ]; then
+    printf '%s\n' "$HOME/.minikube"
+  elif [ "$(basename "$MINIKUBE_HOME")" = .minikube ]; then
+    printf '%s\n' "$MINIKUBE_HOME"
+  else
+    printf '%s\n' "$MINIKUBE_HOME/.minikube"
+  fi
+}
+profiles=$(minikube_home)/profiles
+mark_name=istio-exit-study.owner
+mark_file() { printf '%s/%s/%s\n' "$profiles" "$1" "$mark_name"; }
+# One value of PROFILE's mark (empty if none).
+mark_get() { sed -n "s/^$1=//p" "$(mark_file "$PROFILE")" 2>/dev/null | head -n 1; }
+
+if [ "$verb" = probe ]; then
+  if [ ! -d "$profiles/$PROFILE" ]; then
+    echo profile=absent
+  elif [ ! -f "$(mark_file "$PROFILE")" ]; then
+    echo profile=unmarked
+  else
+    echo profile=marked
+    grep -E '^(stack|generation|identity|state)=' "$(mark_file "$PROFILE")"
+  fi
+  exit 0
+fi
+
+log() { printf '[minikube-cluster] %s\n' "$*" >&2; }
+instance=${PULUMI_COMMAND_STDOUT:-}
+instance=${instance//[^0-9a-f]/}
+if [ "$verb" = delete ] && [ ! -d "$profiles/$PROFILE" ]; then
+  log "minikube profile $PROFILE is gone already"
+  exit 0
+fi
+if [ "$verb" = delete ] && { [ -z "${STACK_TOKEN:-}" ] || [ -z "$instance" ]; }; then
+  log "leaving minikube profile $PROFILE: an earlier version of this lab made it, without a mark to prove it. Delete it yourself if it is yours and no longer needed: minikube delete --profile $PROFILE"
+  exit 0
+fi
+: "${KUBERNETES_VERSION:?}" "${CPUS:?}" "${MEMORY_MIB:?}" "${STACK:?}" "${STACK_TOKEN:?}" "${CLUSTER_GENERATION:?}" "${CLUSTER_IDENTITY:?}"
+command -v minikube >/dev/null || { log "minikube is not on PATH: install it from https://minikube.sigs.k8s.io/docs/start/"; exit 127; }
+# minikube's work runs in a process group of its own, ended if `pulumi up` gives up on it: an
+# interrupted start leaves a profile marked as building, which the next `pulumi up` builds again.
+# shellcheck source=scripts/process-group.sh
+. "$(dirname "$0")/process-group.sh"
+run_in_own_process_group "$@"
+watchdog_pid=""
+trap 'if [ -n "$watchdog_pid" ]; then kill "$watchdog_pid" 2>/dev/null || true; fi' EXIT
+trap 'exit 143' TERM
+watch_launcher
+
+write_mark() { # STATE
+  local file tmp
+  file=$(mark_file "$PROFILE")
+  mkdir -p "$(dirname "$file")"
+  tmp=$(mktemp "$file.XXXXXX")
+  printf 'stack=%s\ntoken=%s\ninstance=%s\ngeneration=%s\nidentity=%s\nstate=%s\n' \
+    "$STACK" "$STACK_TOKEN" "$instance" "$CLUSTER_GENERATION" "$CLUSTER_IDENTITY" "$1" >"$tmp"
+  mv "$tmp" "$file"
+}
+# Deletes a profile of this stack: marked as being deleted first, so that a delete that fails leaves
+# a profile the next `pulumi up` rebuilds (its state no longer holds what was in it) and the next
+# `pulumi destroy` deletes.
+delete_profile() { # NAME
+  local file=$profiles/$1/$mark_name
+  sed -i 's/^state=.*/state=deleting/' "$file"
+  minikube delete --profile "$1" >&2
+}
+# Why a profile is not this stack's to touch, or nothing if it is.
+not_ours() { # NAME
+  local file=$profiles/$1/$mark_name
+  if [ ! -f "$file" ]; then
+    echo "it has no mark of this lab: it was made by hand or by another tool"
+  elif [ "$(sed -n 's/^token=//p' "$file")" != "$STACK_TOKEN" ]; then
+    echo "it belongs to stack $(sed -n 's/^stack=//p' "$file") of another Pulumi state"
+  fi
+}
+
+case "$verb" in
   start)
-    if [ -f "$built_as" ] && [ "$(cat "$built_as")" != "$CLUSTER_IDENTITY" ]; then
-      echo "profile $PROFILE was built as $(cat "$built_as"): deleting it to build $CLUSTER_IDENTITY" >&2
-      minikube delete --profile "$PROFILE" >&2
+    if [ -d "$profiles/$PROFILE" ]; then
+      why=$(not_ours "$PROFILE")
+      if [ -n "$why" ]; then
+        log "refusing minikube profile $PROFILE: $why. Set another profile (pulumi config set profile NAME), or delete that cluster yourself if it is no longer needed: minikube delete --profile $PROFILE"
+        exit 1
+      fi
+    fi
+    # A stack has one cluster: a profile it built before under another name goes first.
+    for other in "$profiles"/*/"$mark_name"; do
+      other=$(basename "$(dirname "$other")")
+      if [ "$other" != "$PROFILE" ] && [ -f "$profiles/$other/$mark_name" ] && [ -z "$(not_ours "$other")" ]; then
+        log "deleting minikube profile $other, this stack's cluster before profile $PROFILE"
+        delete_profile "$other"
+      fi
+    done
+    [ -n "$instance" ] || instance=$(bash "$0" token)
+    if [ "$(mark_get generation)" = "$CLUSTER_GENERATION" ] && [ "$(mark_get state)" = built ]; then
+      # This cluster, held by another instance of its resource (`pulumi up --replace`) or by this
+      # one (a changed input): it takes the profile over and starts it if it was stopped.
+      write_mark built
+      log "resuming minikube profile $PROFILE ($CLUSTER_IDENTITY)"
+    else
+      if [ -d "$profiles/$PROFILE" ]; then
+        log "minikube profile $PROFILE is this stack's, built as $(mark_get identity) and $(mark_get state): deleting it to build $CLUSTER_IDENTITY"
+        delete_profile "$PROFILE"
+      fi
+      write_mark building
     fi
     # The container runtime is pinned: newer minikube releases default to containerd, and Istio's
     # minikube platform profile (ambient's CNI agent) expects docker's network namespace paths.
@@ -28,18 +146,23 @@ case "${1:-}" in
     if [ -n "${DRIVER:-}" ]; then
       args+=(--driver "$DRIVER")
     fi
-    # minikube's progress goes to stderr, so that `pulumi up` shows it and the Command's stdout stays empty.
+    # minikube's progress goes to stderr, so that `pulumi up` shows it; stdout is this instance's id.
     minikube "${args[@]}" >&2
-    mkdir -p "$(dirname "$built_as")"
-    printf '%s\n' "$CLUSTER_IDENTITY" >"$built_as"
+    write_mark built
+    printf '%s\n' "$instance"
     ;;
   delete)
-    if [ -f "$built_as" ] && [ "$(cat "$built_as")" != "$CLUSTER_IDENTITY" ]; then
-      echo "profile $PROFILE is now $(cat "$built_as"), not $CLUSTER_IDENTITY: leaving it" >&2
+    why=$(not_ours "$PROFILE")
+    if [ -n "$why" ]; then
+      log "leaving minikube profile $PROFILE: $why"
       exit 0
     fi
-    minikube delete --profile "$PROFILE" >&2
-    rm -f "$built_as"
+    # Another instance holds it (after `pulumi up --replace` or a rebuild): it is in use. A profile
+    # left building or half deleted by an instance the state does not hold is nobody's: it goes.
+    if [ "$(mark_get instance)" != "$instance" ] && [ "$(mark_get state)" = built ]; then
+      log "leaving minikube profile $PROFILE: this stack's cluster of generation $(mark_get generation) holds it now"
+      exit 0
+    fi
+    delete_profile "$PROFILE"
     ;;
-  *) echo "usage: minikube-cluster.sh start|delete" >&2; exit 64 ;;
 esac

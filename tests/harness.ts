@@ -3,6 +3,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import type * as pulumiType from "@pulumi/pulumi";
+import { readStudyConfig } from "../config/study";
+import { minikubeClusterIdentifier } from "../lib/minikubeProfile";
 
 export const projectName = "istio-exit-study";
 
@@ -106,6 +108,7 @@ export async function runMocked(
       projectName,
       "dev",
       options.preview ?? false,
+      "organization",
     );
     pulumi.runtime.setAllConfig(
       Object.fromEntries(Object.entries(config).map(([key, value]) => [`${projectName}:${key}`, value])),
@@ -144,7 +147,36 @@ export async function runMocked(
   };
 }
 
-/** Runs the whole program, index.ts, with `config`. */
-export function runStudy(config: Record<string, string> = {}, options: MockOptions = {}): Promise<MockRun> {
+/** The generation of the lab's cluster in a profile that runStudy marks as built. */
+export const builtGeneration = "5ab1e000";
+
+/**
+ * Leaves the minikube profile `config` names as the dev stack built it (MINIKUBE_HOME is a test
+ * file's own, tests/setup.ts), or removes it: the program reads that mark before anything else.
+ */
+export function markProfile(config: Record<string, string>, how: "built" | "absent"): void {
+  let settings: ReturnType<typeof readStudyConfig>;
+  try {
+    settings = readStudyConfig((key) => config[key], path.resolve(__dirname, ".."), "dev");
+  } catch {
+    return; // a config the program refuses: no profile is looked at
+  }
+  const folder = path.join(process.env.MINIKUBE_HOME!, ".minikube/profiles", settings.cluster.profile);
+  fs.rmSync(folder, { recursive: true, force: true });
+  if (how === "absent") return;
+  fs.mkdirSync(folder, { recursive: true });
+  const identity = minikubeClusterIdentifier(settings.cluster, settings.istio.installer);
+  fs.writeFileSync(
+    path.join(folder, "istio-exit-study.owner"),
+    `stack=organization/${projectName}/dev\ntoken=feed\ninstance=beef\ngeneration=${builtGeneration}\nidentity=${identity}\nstate=built\n`,
+  );
+}
+
+/**
+ * Runs the whole program, index.ts, with `config`, on a profile the stack has built as configured
+ * (`profile: "absent"`: on none).
+ */
+export function runStudy(config: Record<string, string> = {}, options: MockOptions & { profile?: "built" | "absent" } = {}): Promise<MockRun> {
+  markProfile(config, options.profile ?? "built");
   return runMocked(config, () => require("../index"), options);
 }

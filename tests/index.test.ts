@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { json407, seedNoHook, text41x } from "./fixtures/siegeReports";
-import { MockRun, runStudy } from "./harness";
+import { builtGeneration, markProfile, MockRun, runMocked, runStudy } from "./harness";
 import { withFakeIstio } from "./support/fakeIstio";
 
 /** Inputs of every resource in the cluster and mesh layers, by name: what a flip must leave alone. */
@@ -15,10 +15,11 @@ describe("the study program", () => {
   test("registers cluster, provider, Istio, namespace, Deployment and Service, and exports the setting", async () => {
     const run = await runStudy({ injection: "true" });
     const named = run.resources.filter((r) => !r.type.startsWith("istio-exit-study:")).map((r) => `${r.type} ${r.name}`);
-    expect(named.map((name) => name.replace(/cluster-minikube-[0-9a-f]{8}$/, "cluster-minikube-<identity>")).sort()).toEqual(
+    expect(named.sort()).toEqual(
       [
         "command:local:Command cluster-kubeconfig",
-        "command:local:Command cluster-minikube-<identity>",
+        `command:local:Command cluster-minikube-${builtGeneration}`,
+        "command:local:Command cluster-owner",
         "command:local:Command rollout-siege",
         "command:local:Command verdict-check",
         "kubernetes:apps/v1:Deployment demo-site-deployment",
@@ -31,7 +32,7 @@ describe("the study program", () => {
       ].sort(),
     );
     expect(run.outputs).toMatchObject({
-      kubeContext: "istio-exit-study",
+      kubeContext: "istio-exit-study-dev",
       namespace: "demo-site",
       injection: true,
       variant: "hook",
@@ -57,7 +58,7 @@ describe("the study program", () => {
   test("istioInstaller=istioctl replaces the Helm releases by the istioctl command", async () => {
     const run = await runStudy({ istioInstaller: "istioctl" });
     expect(run.all("kubernetes:helm.sh/v3:Release")).toEqual([]);
-    expect(run.one("command:local:Command", "istio-istioctl").inputs.environment.KUBE_CONTEXT).toBe("istio-exit-study");
+    expect(run.one("command:local:Command", "istio-istioctl").inputs.environment.KUBE_CONTEXT).toBe("istio-exit-study-dev");
   });
 
   test.each([
@@ -110,6 +111,47 @@ describe("the study program", () => {
     await expect(runStudy({ [key]: value }, recordEach)).rejects.toThrow(`config ${key}=${JSON.stringify(value)} is invalid`);
     expect(registered).toEqual([]);
   });
+});
+
+describe("the study's own minikube profile", () => {
+  const profileFolder = (name: string) => path.join(process.env.MINIKUBE_HOME!, ".minikube/profiles", name);
+  const minikubeName = (run: MockRun) => run.all("command:local:Command").find((c) => c.name.startsWith("cluster-minikube-"))!.name;
+
+  test.each([
+    ["made by hand", "", "minikube profile mine exists and this lab did not make it"],
+    ["of another stack", "stack=organization/istio-exit-study/other\ngeneration=1\nidentity=x\nstate=built\n", "minikube profile mine belongs to stack organization/istio-exit-study/other, not to organization/istio-exit-study/dev"],
+  ])("a profile %s stops the program before any resource is registered", async (_what, mark, refusal) => {
+    fs.mkdirSync(profileFolder("mine"), { recursive: true });
+    if (mark) fs.writeFileSync(path.join(profileFolder("mine"), "istio-exit-study.owner"), mark);
+    const registered: string[] = [];
+    const recordEach = { state: (r: { name: string }) => (registered.push(r.name), undefined) };
+    try {
+      await expect(runMockedOn("mine", recordEach)).rejects.toThrow(refusal);
+    } finally {
+      fs.rmSync(profileFolder("mine"), { recursive: true, force: true });
+    }
+    expect(registered).toEqual([]);
+  });
+
+  test("the stack's profile, built as configured, keeps its cluster resource; any other size plans a new one", async () => {
+    expect(minikubeName(await runStudy())).toBe(`cluster-minikube-${builtGeneration}`);
+    // Marked as built with 4 CPUs, configured with 6: a new generation, built anew.
+    markProfile({}, "built");
+    const resized = await runMockedOn("", {}, { cpus: "6" });
+    expect(minikubeName(resized)).toMatch(/^cluster-minikube-[0-9a-f]{8}$/);
+    expect(minikubeName(resized)).not.toBe(`cluster-minikube-${builtGeneration}`);
+  });
+
+  test("a profile that is not there gets a new generation at each run until it is built", async () => {
+    const first = minikubeName(await runStudy({}, { profile: "absent" }));
+    const second = minikubeName(await runStudy({}, { profile: "absent" }));
+    expect(first).not.toBe(second);
+  });
+
+  /** The program on `profile` ("" for the default) as the marks on disk leave it, not as runStudy marks it. */
+  function runMockedOn(profile: string, options: Parameters<typeof runMocked>[2], config: Record<string, string> = {}) {
+    return runMocked(profile ? { ...config, profile } : config, () => require("../index"), options);
+  }
 });
 
 describe("the mesh switch", () => {
@@ -366,11 +408,12 @@ describe("an existing cluster (kubeContext)", () => {
   });
 
   test("installs Istio, labelled as the study's, where there is none or the study's own", async () => {
-    for (const found of ["none", "study"]) {
+    for (const found of ["none", "study helm"]) {
       const run = await withFakeIstio(found, () => runStudy({ kubeContext: "kind-lab" }));
       expect(run.all("kubernetes:helm.sh/v3:Release").map((r) => r.inputs.name).sort()).toEqual(["istio-base", "istiod"]);
       expect(run.one("kubernetes:core/v1:Namespace", "istio-namespace").inputs.metadata.labels).toEqual({
         "istio-exit-study/installed-by": "istio-exit-study",
+        "istio-exit-study/installer": "helm",
       });
     }
   });
@@ -409,7 +452,7 @@ describe("an existing cluster (kubeContext)", () => {
 
   test("minikube is the default, and loads from the host", async () => {
     const run = await runStudy();
-    expect(run.one("command:local:Command", "rollout-siege").inputs.environment).toMatchObject({ LOAD_FROM: "host", PROFILE: "istio-exit-study" });
+    expect(run.one("command:local:Command", "rollout-siege").inputs.environment).toMatchObject({ LOAD_FROM: "host", PROFILE: "istio-exit-study-dev" });
     expect(run.one("pulumi:providers:kubernetes").inputs.context).toBeUndefined();
   });
 });

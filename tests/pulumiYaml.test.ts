@@ -47,6 +47,6 @@ describe("Pulumi.dev.yaml", () => {
       const value = values[`istio-exit-study:${key}`];
       return value === undefined ? undefined : String(value);
     };
-    expect(() => readStudyConfig(get, projectDir)).not.toThrow();
+    expect(() => readStudyConfig(get, projectDir, "dev")).not.toThrow();
   });
 });

@@ -1,4 +1,5 @@
 import { ClusterSettings } from "../../config/study";
+import { MinikubeClusterPlan } from "../../lib/minikubeProfile";
 import { fakeKubeconfig, runMocked } from "../harness";
 
 const secretSignature = "4dabf18193072939515e22adb298388d";
@@ -13,55 +14,66 @@ const settings: ClusterSettings = {
   memoryMiB: 8192,
 };
 
+const plan: MinikubeClusterPlan = {
+  identity: "minikube/istio-exit-study/v1.35.1/docker/4cpu/8192MiB/istio-by-helm",
+  generation: "0a1b2c3d",
+  stack: "organization/istio-exit-study/dev",
+};
+
 const minikubeOf = (run: { all(type: string): { name: string }[] }) => {
   const found = run.all("command:local:Command").filter((c) => c.name.startsWith("cluster-minikube-"));
   expect(found).toHaveLength(1);
   return found[0] as any;
 };
 
-function runCluster(overrides: Partial<ClusterSettings> = {}) {
+function runCluster(overrides: Partial<MinikubeClusterPlan> = {}) {
   return runMocked({}, () => {
     const { MinikubeCluster } = require("../../components/cluster");
-    const cluster = new MinikubeCluster("cluster", { settings: { ...settings, ...overrides } });
-    return { kubeContext: cluster.kubeContext };
+    const cluster = new MinikubeCluster("cluster", { settings, plan: { ...plan, ...overrides } });
+    return { kubeContext: cluster.kubeContext, identity: cluster.identity };
   });
 }
 
 describe("MinikubeCluster", () => {
-  test("starts the study's own profile through the start script, every setting in the environment", async () => {
+  test("starts the profile through the start script, every setting, the stack and its token in the environment", async () => {
     const run = await runCluster();
     const start = minikubeOf(run);
     expect(start.inputs.create).toBe("bash scripts/minikube-cluster.sh start");
+    const token = run.one("command:local:Command", "-owner");
+    expect(token.inputs.create).toBe("bash scripts/minikube-cluster.sh token");
     expect(start.inputs.environment).toEqual({
       PROFILE: "istio-exit-study",
       KUBERNETES_VERSION: "v1.35.1",
       CPUS: "4",
       MEMORY_MIB: "8192",
       DRIVER: "docker",
-      CLUSTER_IDENTITY: "minikube/istio-exit-study/v1.35.1/docker/4cpu/8192MiB",
+      STACK: "organization/istio-exit-study/dev",
+      // The mocked token command prints nothing.
+      STACK_TOKEN: "",
+      CLUSTER_GENERATION: "0a1b2c3d",
+      CLUSTER_IDENTITY: plan.identity,
     });
-    expect(start.inputs.addPreviousOutputInEnv).toBe(false);
+    expect(start.order).toBeGreaterThan(token.order);
   });
 
-  test("deletes that profile on destroy, through the script that knows which cluster it is", async () => {
+  test("deletes the profile through the script, which reads back the instance its create printed", async () => {
     const start = minikubeOf(await runCluster());
     expect(start.inputs.delete).toBe("bash scripts/minikube-cluster.sh delete");
+    expect(start.inputs.addPreviousOutputInEnv).toBe(true);
   });
 
-  test("each cluster as built is a resource of its own, named after its identity", async () => {
-    const name = async (overrides: Partial<ClusterSettings>) => minikubeOf(await runCluster(overrides)).name;
-    const base = await name({});
-    expect(base).toMatch(/^cluster-minikube-[0-9a-f]{8}$/);
-    expect(await name({})).toBe(base);
-    for (const change of [{ kubernetesVersion: "v1.34.0" }, { driver: "kvm2" }, { cpus: 6 }, { memoryMiB: 4096 }, { profile: "other" }]) {
-      expect([change, await name(change)]).not.toEqual([change, base]);
-    }
+  test("each generation of the cluster is a resource of its own, named after it", async () => {
+    expect(minikubeOf(await runCluster()).name).toBe("cluster-minikube-0a1b2c3d");
+    expect(minikubeOf(await runCluster({ generation: "ffff0000" })).name).toBe("cluster-minikube-ffff0000");
   });
 
   test("no setting is pasted into a command line", async () => {
-    const run = await runCluster({ profile: "lab-x", driver: "kvm2" });
+    const run = await runMocked({}, () => {
+      const { MinikubeCluster } = require("../../components/cluster");
+      return new MinikubeCluster("cluster", { settings: { ...settings, profile: "lab-x", driver: "kvm2" }, plan }) && {};
+    });
     for (const command of run.all("command:local:Command")) {
-      expect(`${command.inputs.create} ${command.inputs.delete ?? ""}`).not.toMatch(/lab-x|kvm2|v1\.35/);
+      expect(`${command.inputs.create} ${command.inputs.delete ?? ""}`).not.toMatch(/lab-x|kvm2|v1\.35|organization/);
     }
   });
 
@@ -83,22 +95,26 @@ describe("MinikubeCluster", () => {
   test("what is in the cluster goes with the minikube profile, never deleted through the provider after it", async () => {
     const run = await runMocked({}, () => {
       const { MinikubeCluster } = require("../../components/cluster");
-      const cluster = new MinikubeCluster("cluster", { settings });
+      const cluster = new MinikubeCluster("cluster", { settings, plan });
       return { deletedWith: cluster.lifetime.deletedWith.urn };
     });
-    expect(run.outputs.deletedWith).toMatch(/command:local:Command::cluster-minikube-[0-9a-f]{8}$/);
+    expect(run.outputs.deletedWith).toMatch(/command:local:Command::cluster-minikube-0a1b2c3d$/);
   });
 
-  test("the provider's identity, and the commands' triggers, change exactly when the cluster is rebuilt", async () => {
-    const identity = async (overrides: Partial<ClusterSettings>) => {
+  test("the provider's identity, and the kubeconfig's trigger, change exactly with the cluster's identity or generation", async () => {
+    const identity = async (overrides: Partial<MinikubeClusterPlan>) => {
       const run = await runCluster(overrides);
       return {
         provider: run.one("pulumi:providers:kubernetes").inputs.clusterIdentifier,
-        triggers: run.all("command:local:Command").map((c) => c.inputs.triggers),
+        triggers: run.one("command:local:Command", "-kubeconfig").inputs.triggers,
+        identity: run.outputs.identity,
       };
     };
     const base = await identity({});
-    for (const change of [{ kubernetesVersion: "v1.34.0" }, { driver: "kvm2" }, { cpus: 6 }, { memoryMiB: 4096 }, { profile: "other" }]) {
+    expect(base.provider).toBe(`${plan.identity}#${plan.generation}`);
+    expect(base.triggers).toEqual([base.provider]);
+    expect(base.identity).toBe(base.provider);
+    for (const change of [{ identity: "minikube/other" }, { generation: "ffff0000" }]) {
       const changed = await identity(change);
       expect(changed.provider).not.toBe(base.provider);
       expect(changed.triggers).not.toEqual(base.triggers);

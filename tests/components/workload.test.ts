@@ -2,7 +2,7 @@ import * as path from "path";
 import { readStudyConfig, WorkloadSettings } from "../../config/study";
 import { runMocked } from "../harness";
 
-const defaults = readStudyConfig(() => undefined, path.resolve(__dirname, "../..")).cases[0];
+const defaults = readStudyConfig(() => undefined, path.resolve(__dirname, "../.."), "dev").cases[0];
 
 function runDemoSite(overrides: Partial<WorkloadSettings> = {}) {
   return runMocked(

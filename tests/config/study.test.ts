@@ -1,11 +1,10 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { configKeys } from "../../config/keys";
 import { ConfigError, readStudyConfig } from "../../config/study";
 
 const projectDir = path.resolve(__dirname, "../..");
-const read = (values: Record<string, string>) => readStudyConfig((key) => values[key], projectDir);
+const read = (values: Record<string, string>) => readStudyConfig((key) => values[key], projectDir, "dev");
 
 function writeTemp(name: string, text: string): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "study-config-"));
@@ -19,7 +18,7 @@ describe("readStudyConfig", () => {
     const config = read({});
     expect(config.cluster).toEqual({
       kubeContext: "",
-      profile: configKeys.profile.default,
+      profile: "istio-exit-study-dev",
       kubernetesVersion: "v1.35.1",
       driver: "",
       cpus: 4,

@@ -8,7 +8,7 @@ import { parseRolloutOutput } from "../../lib/rolloutOutput";
 import { seedHook, text41x } from "../fixtures/siegeReports";
 import { classicRolloutOutput } from "../harness";
 
-const config = readStudyConfig((key) => (key === "cases" ? "nomesh-hook,sidecar-hook,native-hook,ambient-hook" : undefined), path.resolve(__dirname, "../.."));
+const config = readStudyConfig((key) => (key === "cases" ? "nomesh-hook,sidecar-hook,native-hook,ambient-hook" : undefined), path.resolve(__dirname, "../.."), "dev");
 const [nomesh, sidecar, native, ambient] = config.cases;
 const results: CaseResult[] = [
   caseResult(nomesh, [parseRolloutOutput(`study-status: ok\nstudy-sidecar: none\nstudy-restart-at: 1764064900.5\nstudy-rollout-seconds: 18\n${seedHook}`)]),

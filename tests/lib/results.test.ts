@@ -6,7 +6,7 @@ import { seedHook, seedNoHook, text41x } from "../fixtures/siegeReports";
 import { classicRolloutOutput } from "../harness";
 
 const projectDir = path.resolve(__dirname, "../..");
-const standard = readStudyConfig((key) => ({ cases: "standard", cpus: "6" })[key], projectDir).cases;
+const standard = readStudyConfig((key) => ({ cases: "standard", cpus: "6" })[key], projectDir, "dev").cases;
 const byName = (name: string): StudyCase => standard.find((c) => c.name === name)!;
 const measured = (report: string, sidecar = "classic"): RolloutMeasurement =>
   parseRolloutOutput(`study-status: ok\nstudy-sidecar: ${sidecar}\nstudy-rollout-seconds: 20\n${report}`);

@@ -1,0 +1,211 @@
+// Whose cluster the lab may touch, under the real engine: every way a user can reach a cluster that is
+// not the stack's, or one the stack lost track of, with pulumi up, destroy, --replace and config
+// changes. The lab builds, resumes and deletes only a minikube profile whose mark says it is this
+// stack's, and after each of these it holds one cluster of the configured identity, all in it.
+import * as fs from "fs";
+import * as path from "path";
+import { configure, describeWithToolchain, fastConfig, kubectlJson, Lab, newLab, newStack, ok, outputs, probeToolchain, pulumi, run, tearDown } from "./engine";
+import { settledLeftovers } from "./observe";
+
+const toolchain = probeToolchain();
+
+/** The kwok clusters of the lab's engine state: the minikube profiles that exist. */
+async function clusters(lab: Lab): Promise<string[]> {
+  return (await ok(lab, "kwokctl", ["get", "clusters"])).split("\n").filter(Boolean).sort();
+}
+
+/** The resources in the stack's state, but the stack itself. */
+async function resources(lab: Lab): Promise<string[]> {
+  const state = JSON.parse(await pulumi(lab, "stack", "export"));
+  return (state.deployment.resources ?? []).filter((r: { type: string }) => r.type !== "pulumi:pulumi:Stack").map((r: { urn: string }) => r.urn.split("::").pop()!);
+}
+
+/** The lab whole in `context`: its namespaces, Istio, and a Deployment the test restarted. */
+async function expectWholeLab(lab: Lab, context: string, istioBy = "helm"): Promise<void> {
+  const namespaces = (await kubectlJson(lab, context, "get", "namespaces")).items.map((n: any) => n.metadata.name);
+  expect(namespaces).toEqual(expect.arrayContaining(["demo-site", "istio-system"]));
+  const istiod = await kubectlJson(lab, context, "--namespace", "istio-system", "get", "deployment", "istiod");
+  expect(istiod.status.readyReplicas).toBeGreaterThan(0);
+  const releases = (await kubectlJson(lab, context, "--namespace", "istio-system", "get", "secrets", "--selector", "owner=helm")).items;
+  expect(releases.length > 0 ? "helm" : "istioctl").toBe(istioBy);
+  const deployment = await kubectlJson(lab, context, "--namespace", "demo-site", "get", "deployment", "demo-site");
+  expect(deployment.spec.template.metadata.annotations["kubectl.kubernetes.io/restartedAt"]).toBeDefined();
+}
+
+const start = (lab: Lab, profile: string) =>
+  ok(lab, "minikube", ["start", "--profile", profile, "--kubernetes-version", "v1.35.1", "--cpus", "2", "--memory", "4096mb"]);
+/** Makes the minikube stand-in's next `verb` fail (engine/standins/minikube). */
+const failNext = (lab: Lab, verb: string) => fs.writeFileSync(path.join(lab.state, `minikube-fails-next-${verb}`), "");
+const up = (lab: Lab) => run(lab, "pulumi", ["up", "--yes", "--skip-preview", "--non-interactive"]);
+
+describeWithToolchain(toolchain)("the lab touches only its own cluster, under the real engine", () => {
+  let lab: Lab | undefined;
+  let profiles: string[] = [];
+  afterEach(async () => {
+    const state = expect.getState();
+    if (lab && state.assertionCalls !== state.numPassingAsserts) console.log(lab.log.slice(-4).join("\n"));
+    for (const profile of profiles) await tearDown(lab, profile);
+    lab = undefined;
+    profiles = [];
+  });
+
+  test("two stacks with the default profile and different sizes get a cluster each; one's destroy leaves the other", async () => {
+    lab = newLab("two-stacks");
+    profiles = ["istio-exit-study-first", "istio-exit-study-second"];
+    for (const [stack, cpus] of [["first", 2], ["second", 3]] as const) {
+      await pulumi(lab, "stack", "init", stack);
+      await configure(lab, { ...fastConfigWithoutProfile(lab), cpus });
+      await pulumi(lab, "up", "--yes", "--skip-preview");
+    }
+    expect(await clusters(lab)).toEqual(profiles);
+    expect((await kubectlJson(lab, profiles[0], "get", "node", profiles[0])).status.capacity.cpu).toBe("2");
+    expect((await kubectlJson(lab, profiles[1], "get", "node", profiles[1])).status.capacity.cpu).toBe("3");
+
+    await pulumi(lab, "destroy", "--yes", "--skip-preview");
+    expect(await clusters(lab)).toEqual([profiles[0]]);
+    await pulumi(lab, "stack", "select", "first");
+    await expectWholeLab(lab, profiles[0]);
+    await pulumi(lab, "preview", "--expect-no-changes");
+    await run(lab, "pulumi", ["stack", "select", "second"]);
+  });
+
+  test("a stack set to another stack's profile is refused before anything is created", async () => {
+    lab = newLab("shared-profile");
+    profiles = ["engine-shared"];
+    await pulumi(lab, "stack", "init", "owner");
+    await configure(lab, { ...fastConfigWithoutProfile(lab), profile: "engine-shared" });
+    await pulumi(lab, "up", "--yes", "--skip-preview");
+
+    await pulumi(lab, "stack", "init", "intruder");
+    await configure(lab, { ...fastConfigWithoutProfile(lab), profile: "engine-shared", cpus: 3 });
+    const preview = await run(lab, "pulumi", ["preview", "--non-interactive"]);
+    expect(preview.code).not.toBe(0);
+    expect(preview.stdout + preview.stderr).toContain(
+      "minikube profile engine-shared belongs to stack organization/istio-exit-study/owner, not to organization/istio-exit-study/intruder",
+    );
+    expect((await up(lab)).code).not.toBe(0);
+    expect(await resources(lab)).toEqual([]);
+    expect((await kubectlJson(lab, "engine-shared", "get", "node", "engine-shared")).status.capacity.cpu).toBe("2");
+    await pulumi(lab, "destroy", "--yes", "--skip-preview");
+    await pulumi(lab, "stack", "select", "owner");
+    await expectWholeLab(lab, "engine-shared");
+  });
+
+  test("a profile made by hand is refused before anything is created, and left as it was", async () => {
+    lab = await newStack("by-hand", { profile: "engine-by-hand" });
+    profiles = ["engine-by-hand"];
+    await start(lab, "engine-by-hand");
+    await ok(lab, "kubectl", ["--context", "engine-by-hand", "create", "namespace", "someones-work"]);
+
+    const result = await up(lab);
+    expect(result.code).not.toBe(0);
+    expect(result.stdout + result.stderr).toContain("minikube profile engine-by-hand exists and this lab did not make it");
+    expect(result.stdout + result.stderr).toContain("minikube delete --profile engine-by-hand");
+    expect(await resources(lab)).toEqual([]);
+    await pulumi(lab, "destroy", "--yes", "--skip-preview");
+    expect(await clusters(lab)).toEqual(["engine-by-hand"]);
+    await kubectlJson(lab, "engine-by-hand", "get", "namespace", "someones-work");
+  });
+
+  test("pulumi up --replace of the cluster keeps the cluster and everything in it", async () => {
+    lab = await newStack("replace", { profile: "engine-replace" });
+    profiles = ["engine-replace"];
+    await pulumi(lab, "up", "--yes", "--skip-preview");
+    const urn = (await pulumi(lab, "stack", "--show-urns")).match(/urn:pulumi:\S*::cluster-minikube-[0-9a-f]+/)![0];
+
+    await pulumi(lab, "up", "--yes", "--skip-preview", "--replace", urn);
+    expect(await clusters(lab)).toEqual(["engine-replace"]);
+    await expectWholeLab(lab, "engine-replace");
+    expect((await resources(lab)).filter((name) => name.startsWith("cluster-minikube-"))).toHaveLength(1);
+    await pulumi(lab, "preview", "--expect-no-changes");
+  });
+
+  test.each([
+    ["reverted", 2],
+    ["retried", 3],
+  ])("a rebuild that fails, then %s, ends with one cluster of the configured size, all in it, measured", async (_how, cpus) => {
+    lab = await newStack(`rebuild-fails-${cpus}`, { profile: `engine-rebuild-fails-${cpus}` });
+    const profile = `engine-rebuild-fails-${cpus}`;
+    profiles = [profile];
+    await pulumi(lab, "up", "--yes", "--skip-preview");
+    const first = await outputs(lab);
+
+    failNext(lab, "start");
+    await configure(lab, { cpus: 3 });
+    expect((await up(lab)).code).not.toBe(0);
+
+    await configure(lab, { cpus });
+    await pulumi(lab, "up", "--yes", "--skip-preview");
+    expect(await clusters(lab)).toEqual([profile]);
+    expect((await kubectlJson(lab, profile, "get", "node", profile)).status.capacity.cpu).toBe(String(cpus));
+    await expectWholeLab(lab, profile);
+    expect((await outputs(lab)).transactions).not.toBe(first.transactions);
+    await pulumi(lab, "preview", "--expect-no-changes");
+  });
+
+  test("a profile change whose measurement fails leaves no unused cluster behind", async () => {
+    lab = await newStack("moved", { profile: "engine-moved-from" });
+    profiles = ["engine-moved-from", "engine-moved-to"];
+    await pulumi(lab, "up", "--yes", "--skip-preview");
+
+    // kwok's pods run nothing: a load Job in the cluster never starts, and the measurement fails.
+    await configure(lab, { profile: "engine-moved-to", loadFrom: "cluster", rolloutTimeoutSeconds: 10 });
+    const result = await up(lab);
+    expect(result.code).not.toBe(0);
+    expect(result.stdout + result.stderr).toMatch(/measurement failed: .*the load Job did not start siege/);
+    expect(await clusters(lab)).toEqual(["engine-moved-to"]);
+  });
+
+  test.each([["destroy"], ["up"]])("a destroy whose cluster delete fails, then %s again, finishes the job", async (next) => {
+    const profile = `engine-destroy-fails-${next}`;
+    lab = await newStack(`destroy-fails-${next}`, { profile });
+    profiles = [profile];
+    await pulumi(lab, "up", "--yes", "--skip-preview");
+
+    failNext(lab, "delete");
+    expect((await run(lab, "pulumi", ["destroy", "--yes", "--skip-preview", "--non-interactive"])).code).not.toBe(0);
+    expect(await clusters(lab)).toEqual([profile]);
+
+    await pulumi(lab, next, "--yes", "--skip-preview");
+    if (next === "destroy") {
+      expect(await resources(lab)).toEqual([]);
+      expect(await settledLeftovers(lab)).toEqual({ clusters: [], processes: [] });
+    } else {
+      expect(await clusters(lab)).toEqual([profile]);
+      await expectWholeLab(lab, profile);
+      await pulumi(lab, "preview", "--expect-no-changes");
+    }
+  });
+
+  test("Istio by istioctl is installed again in a cluster made again after it was deleted by hand", async () => {
+    lab = await newStack("istioctl-lost", { profile: "engine-istioctl-lost", istioInstaller: "istioctl" });
+    profiles = ["engine-istioctl-lost"];
+    await pulumi(lab, "up", "--yes", "--skip-preview");
+    await ok(lab, "minikube", ["delete", "--profile", "engine-istioctl-lost"]);
+    // Refused (the cluster does not answer), and changes nothing; the next up rebuilds all.
+    await run(lab, "pulumi", ["refresh", "--yes", "--skip-preview", "--non-interactive"]);
+
+    await pulumi(lab, "up", "--yes", "--skip-preview");
+    await expectWholeLab(lab, "engine-istioctl-lost", "istioctl");
+    await pulumi(lab, "preview", "--expect-no-changes");
+  });
+
+  test("a switch of Istio installer, both ways, leaves the configured Istio installed", async () => {
+    lab = await newStack("installer-switch", { profile: "engine-installer-switch" });
+    profiles = ["engine-installer-switch"];
+    await pulumi(lab, "up", "--yes", "--skip-preview");
+    for (const installer of ["istioctl", "helm"]) {
+      await configure(lab, { istioInstaller: installer });
+      await pulumi(lab, "up", "--yes", "--skip-preview");
+      await expectWholeLab(lab, "engine-installer-switch", installer);
+      await pulumi(lab, "preview", "--expect-no-changes");
+    }
+    expect(await clusters(lab)).toEqual(["engine-installer-switch"]);
+  });
+});
+
+/** The engine suite's fast config, for a stack that chooses its profile itself. */
+function fastConfigWithoutProfile(lab: Lab): Record<string, string | number | boolean> {
+  const { profile: _profile, ...config } = fastConfig(lab, "");
+  return config;
+}

@@ -1,0 +1,214 @@
+// scripts/minikube-cluster.sh run for real, with a fake minikube that keeps its profiles' folders
+// where minikube does: which profile the lab builds, resumes, deletes or leaves alone, by its mark.
+import { execFile, execFileSync, spawn } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { parseProfileProbe } from "../../lib/minikubeProfile";
+
+const projectDir = path.resolve(__dirname, "../..");
+const script = path.join(projectDir, "scripts/minikube-cluster.sh");
+const fakeCluster = path.join(projectDir, "tests/support/fake-cluster");
+
+interface ScriptRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+describe("minikube-cluster.sh", () => {
+  let state: string;
+  let profiles: string;
+
+  beforeEach(() => {
+    state = fs.mkdtempSync(path.join(os.tmpdir(), "minikube-cluster-"));
+    profiles = path.join(state, "home/.minikube/profiles");
+  });
+  afterEach(() => fs.rmSync(state, { recursive: true, force: true }));
+
+  const stack = "organization/istio-exit-study/dev";
+  function env(overrides: Record<string, string> = {}): Record<string, string> {
+    return {
+      PATH: `${fakeCluster}:${process.env.PATH}`,
+      HOME: state,
+      FAKE_STATE: state,
+      MINIKUBE_HOME: path.join(state, "home"),
+      PROFILE: "lab",
+      KUBERNETES_VERSION: "v1.35.1",
+      CPUS: "2",
+      MEMORY_MIB: "4096",
+      DRIVER: "",
+      STACK: stack,
+      STACK_TOKEN: "a1a1",
+      CLUSTER_GENERATION: "g1",
+      CLUSTER_IDENTITY: "minikube/lab/2cpu",
+      ...overrides,
+    };
+  }
+  function run(verb: string, overrides: Record<string, string> = {}): Promise<ScriptRun> {
+    return new Promise((resolve) => {
+      execFile("bash", [script, verb], { env: env(overrides), timeout: 30_000 }, (error, stdout, stderr) =>
+        resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+      );
+    });
+  }
+  const markOf = (profile: string) =>
+    Object.fromEntries(
+      fs
+        .readFileSync(path.join(profiles, profile, "istio-exit-study.owner"), "utf8")
+        .trim()
+        .split("\n")
+        .map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]),
+    );
+  /** A profile as the lab (or a person, with no mark) left it. */
+  function profile(name: string, mark?: Record<string, string>): void {
+    fs.mkdirSync(path.join(profiles, name), { recursive: true });
+    fs.writeFileSync(path.join(profiles, name, "config.json"), "{}");
+    if (mark) {
+      const full = { stack, token: "a1a1", instance: "i0", generation: "g1", identity: "minikube/lab/2cpu", state: "built", ...mark };
+      fs.writeFileSync(path.join(profiles, name, "istio-exit-study.owner"), Object.entries(full).map(([k, v]) => `${k}=${v}\n`).join(""));
+    }
+  }
+  const calls = () => (fs.existsSync(path.join(state, "minikube.calls")) ? fs.readFileSync(path.join(state, "minikube.calls"), "utf8") : "");
+  const exists = (name: string) => fs.existsSync(path.join(profiles, name));
+
+  test("probe tells an absent profile, one the lab did not make, and the lab's mark, with the cluster stopped", async () => {
+    expect(parseProfileProbe((await run("probe")).stdout)).toEqual({ kind: "absent" });
+    profile("lab");
+    expect(parseProfileProbe((await run("probe")).stdout)).toEqual({ kind: "unmarked" });
+    profile("lab", { state: "building" });
+    expect(parseProfileProbe((await run("probe")).stdout)).toEqual({
+      kind: "marked",
+      mark: { stack, generation: "g1", identity: "minikube/lab/2cpu", state: "building" },
+    });
+    expect(calls()).toBe("");
+  });
+
+  test("start builds an absent profile, marks it as this stack's and prints the instance it minted", async () => {
+    const result = await run("start");
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^[0-9a-f]{32}\n$/);
+    expect(markOf("lab")).toEqual({
+      stack,
+      token: "a1a1",
+      instance: result.stdout.trim(),
+      generation: "g1",
+      identity: "minikube/lab/2cpu",
+      state: "built",
+    });
+    expect(calls()).toBe("start --profile lab --kubernetes-version v1.35.1 --container-runtime docker --cpus 2 --memory 4096mb --keep-context\n");
+  });
+
+  test.each([
+    ["made by hand", undefined, "it has no mark of this lab"],
+    ["of another state's stack of the same name", { token: "b2b2" }, `it belongs to stack ${stack} of another Pulumi state`],
+  ])("start refuses a profile %s and leaves it as it was", async (_what, mark, why) => {
+    profile("lab", mark);
+    const before = fs.readdirSync(path.join(profiles, "lab"));
+    const result = await run("start");
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`refusing minikube profile lab: ${why}`);
+    expect(result.stderr).toContain("minikube delete --profile lab");
+    expect(calls()).toBe("");
+    expect(fs.readdirSync(path.join(profiles, "lab"))).toEqual(before);
+  });
+
+  test("start resumes this stack's cluster of its generation, and the new instance takes it over", async () => {
+    profile("lab", { instance: "0000" });
+    const result = await run("start");
+    expect(result.code).toBe(0);
+    expect(calls()).toMatch(/^start --profile lab /);
+    expect(calls()).not.toMatch(/delete/);
+    expect(markOf("lab")).toMatchObject({ instance: result.stdout.trim(), state: "built" });
+    expect(result.stdout.trim()).not.toBe("0000");
+  });
+
+  test("an update of the same instance keeps its id", async () => {
+    profile("lab", { instance: "0abc" });
+    const result = await run("start", { PULUMI_COMMAND_STDOUT: "0abc\n" });
+    expect(result.stdout).toBe("0abc\n");
+    expect(markOf("lab").instance).toBe("0abc");
+  });
+
+  test.each([
+    ["of another generation", { generation: "g0" }],
+    ["left building", { state: "building" }],
+    ["left half deleted", { state: "deleting" }],
+  ])("start deletes this stack's profile %s before building it again", async (_what, mark) => {
+    profile("lab", mark);
+    const result = await run("start");
+    expect(result.code).toBe(0);
+    expect(calls().split("\n").filter(Boolean).map((c) => c.split(" ")[0])).toEqual(["delete", "start"]);
+    expect(markOf("lab")).toMatchObject({ generation: "g1", state: "built" });
+  });
+
+  test("start deletes this stack's cluster under another profile, and no one else's", async () => {
+    profile("old", { instance: "0001" });
+    profile("someone-elses", { token: "b2b2" });
+    profile("by-hand");
+    expect((await run("start")).code).toBe(0);
+    expect([exists("old"), exists("someone-elses"), exists("by-hand"), exists("lab")]).toEqual([false, true, true, true]);
+  });
+
+  test("a start that fails leaves the profile marked as building, for the next run to build again", async () => {
+    const result = await run("start", { FAKE_MINIKUBE_FAIL: "start" });
+    expect(result.code).not.toBe(0);
+    expect(result.stdout).toBe("");
+    expect(markOf("lab")).toMatchObject({ stack, token: "a1a1", generation: "g1", state: "building" });
+  });
+
+  test.each([
+    ["its own instance's", true, { instance: "0abc" }],
+    ["this stack's, left building by an instance the state does not hold", true, { instance: "0def", state: "building" }],
+    ["this stack's, left half deleted", true, { instance: "0def", state: "deleting" }],
+    ["held by another instance of this stack (a --replace or a rebuild)", false, { instance: "0def" }],
+    ["another state's", false, { instance: "0abc", token: "b2b2" }],
+    ["made by hand", false, undefined],
+  ])("delete of a profile %s: deleted %s", async (_what, deleted, mark) => {
+    profile("lab", mark);
+    const result = await run("delete", { PULUMI_COMMAND_STDOUT: "0abc\n" });
+    expect(result.code).toBe(0);
+    expect(exists("lab")).toBe(!deleted);
+    if (!deleted) expect(result.stderr).toMatch(/leaving minikube profile lab: /);
+  });
+
+  test("delete leaves a profile the lab's earlier versions made without a mark, and says how to remove it", async () => {
+    profile("lab");
+    const result = await run("delete", { STACK_TOKEN: "", PULUMI_COMMAND_STDOUT: "" });
+    expect(result.code).toBe(0);
+    expect(exists("lab")).toBe(true);
+    expect(result.stderr).toContain("minikube delete --profile lab");
+  });
+
+  test("delete of a profile already gone succeeds", async () => {
+    const result = await run("delete", { PULUMI_COMMAND_STDOUT: "0abc\n" });
+    expect([result.code, calls()]).toEqual([0, ""]);
+  });
+
+  test("a delete that fails leaves the profile marked as being deleted: the next up rebuilds it, the next destroy deletes it", async () => {
+    profile("lab", { instance: "0abc" });
+    expect((await run("delete", { PULUMI_COMMAND_STDOUT: "0abc\n", FAKE_MINIKUBE_FAIL: "delete" })).code).not.toBe(0);
+    expect(markOf("lab").state).toBe("deleting");
+    expect((await run("delete", { PULUMI_COMMAND_STDOUT: "0abc\n" })).code).toBe(0);
+    expect(exists("lab")).toBe(false);
+  });
+
+  test("killed as the command provider kills it, it leaves no minikube running", async () => {
+    const started = spawn("/bin/sh", ["-c", `bash ${script} start`], { env: env({ FAKE_MINIKUBE_START_SECONDS: "60" }), stdio: "ignore" });
+    const minikubes = () =>
+      execFileSync("ps", ["-eo", "pid=,args="], { encoding: "utf8" })
+        .split("\n")
+        .filter((line) => line.includes(`${fakeCluster}/minikube start --profile lab`));
+    const fakeStarts = () => (fs.existsSync(path.join(state, "minikube.calls")) ? calls() : "");
+    for (let i = 0; i < 100 && !fakeStarts().includes("start"); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(fakeStarts()).toContain("start");
+    started.kill("SIGKILL");
+    let left = minikubes();
+    for (let i = 0; i < 100 && left.length > 0; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      left = minikubes();
+    }
+    expect(left).toEqual([]);
+    expect(markOf("lab").state).toBe("building");
+  });
+});
