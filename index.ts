@@ -15,7 +15,7 @@ import { planMinikubeCluster } from "./lib/minikubeProfile";
 import { RolloutMeasurement } from "./lib/rolloutOutput";
 import { caseResourceName } from "./lib/naming";
 import { writeReport } from "./lib/report";
-import { caseResult, caseSetting, summaryLine, summaryTable } from "./lib/results";
+import { caseResult, caseSetting, judgedResults, summaryLine, summaryTable, verdictLines } from "./lib/results";
 
 // Config: every key read and checked before anything is created.
 const stackConfig = new pulumi.Config();
@@ -99,7 +99,7 @@ for (let repeat = 1; repeat <= config.test.repeats; repeat++) {
       settings: config.test,
       measured: { ...caseSetting(studyCase), replicas: studyCase.replicas, workload: site.fingerprint, repeat, ...measuredOn },
       after: [...meshReady, ...allSitesReady, ...loadReady, ...previousTest],
-      loadJobName: caseResourceName("siege", studyCase.name, repeat),
+      loadJobName: caseResourceName("load", studyCase.name, repeat),
       connection: studyCase.connection,
     });
     previousTest = [test.done];
@@ -111,17 +111,17 @@ const istioInCluster = istio
   : reuseIstio
     ? `${version}, found installed`
     : "none";
-const results = pulumi.all(
-  config.cases.map((studyCase, index) =>
-    pulumi.all(measurements[index]).apply((ms) => ({ ...caseResult(studyCase, ms), istio: istioInCluster })),
-  ),
-);
+const { maxFailuresPer10k } = config.test;
+const results = pulumi
+  .all(
+    config.cases.map((studyCase, index) =>
+      pulumi.all(measurements[index]).apply((ms) => ({ ...caseResult(studyCase, ms), istio: istioInCluster })),
+    ),
+  )
+  .apply((rs) => judgedResults(rs, maxFailuresPer10k));
 
-// A failed case fails the update, after every case has had its turn.
-new Verdict("verdict", {
-  failures: results.apply((rs) => rs.filter((r) => r.status === "failed").map((r) => `${r.case || "study"}: ${r.reason}`)),
-  after: previousTest,
-});
+// A case that failed to measure, or above the gate, fails the update, after every case has had its turn.
+new Verdict("verdict", { failures: results.apply((rs) => verdictLines(rs, maxFailuresPer10k)), after: previousTest });
 
 // Outputs.
 export const kubeContext = cluster.kubeContext;
@@ -141,6 +141,12 @@ export const variant = config.matrix ? undefined : config.cases[0].variant;
 export const sidecarMode = config.matrix ? undefined : config.cases[0].sidecarMode;
 export const mesh = config.matrix ? undefined : config.cases[0].mesh;
 export const availability = single?.apply((r) => r.availability);
+export const requests = single?.apply((r) => r.requests);
+export const failures = single?.apply((r) => r.failures);
+export const failuresPer10k = single?.apply((r) =>
+  r.failuresPer10k === undefined ? undefined : { rate: r.failuresPer10k, lower: r.failuresPer10kLower, upper: r.failuresPer10kUpper },
+);
+export const asExpected = single?.apply((r) => r.asExpected);
 export const transactions = single?.apply((r) => r.transactions);
 export const failedTransactions = single?.apply((r) => r.failedTransactions);
 export const elapsedSeconds = single?.apply((r) => r.elapsedSeconds);

@@ -50,6 +50,9 @@ export function readLoadFiles(): LoadFiles {
   };
 }
 
+/** fortio and siege give up on a request after this long (siege/siegerc's `timeout`). */
+export const requestTimeoutSeconds = 10;
+
 /** Environment of scripts/rollout-test.sh; with loadFrom=cluster, the load Job as JSON among it. */
 export function rolloutTestEnvironment(
   target: RolloutTarget,
@@ -58,7 +61,6 @@ export function rolloutTestEnvironment(
   files: LoadFiles,
   connection: Connection,
 ): Record<string, string> {
-  const siegerc = siegercFor(files.siegerc, connection);
   const common = {
     KUBE_CONTEXT: target.kubeContext,
     PROFILE: target.profile,
@@ -66,41 +68,75 @@ export function rolloutTestEnvironment(
     DEPLOYMENT: target.deployment,
     SERVICE: target.service,
     POD_SELECTOR: target.podSelector,
+    LOAD: settings.load,
     CONCURRENCY: String(settings.concurrency),
     WARMUP_SECONDS: String(settings.warmupSeconds),
     SETTLE_SECONDS: String(settings.settleSeconds),
     ROLLOUT_TIMEOUT_SECONDS: String(settings.rolloutTimeoutSeconds),
-    SIEGE_TIME_LIMIT_SECONDS: String(siegeTimeLimitSeconds(settings)),
+    LOAD_TIME_LIMIT_SECONDS: String(loadTimeLimitSeconds(settings)),
     LOAD_FROM: settings.loadFrom,
   };
-  if (settings.loadFrom === "host") return { ...common, SIEGERC_CONTENT: siegerc };
-  const job = loadJobManifest({
-    namespace: settings.loadNamespace,
-    name: loadJobName,
-    image: settings.loadImage,
-    targetUrl: target.clusterUrl,
-    concurrency: settings.concurrency,
-    timeLimitSeconds: siegeTimeLimitSeconds(settings),
-    deadlineSeconds: rolloutTestTimeoutSeconds(settings),
-    siegerc,
-    script: files.script,
-  });
+  const siegerc = siegercFor(files.siegerc, connection);
+  const fortio = {
+    QPS: String(settings.qps),
+    KEEPALIVE: String(connection === "keep-alive"),
+    REQUEST_TIMEOUT_SECONDS: String(requestTimeoutSeconds),
+  };
+  const own = settings.load === "siege" ? { SIEGERC_CONTENT: siegerc } : fortio;
+  if (settings.loadFrom === "host") return { ...common, ...own };
+  const job = loadJobManifest(
+    { namespace: settings.loadNamespace, name: loadJobName, image: settings.loadImage, deadlineSeconds: rolloutTestTimeoutSeconds(settings) },
+    settings.load === "siege"
+      ? {
+          load: "siege",
+          targetUrl: target.clusterUrl,
+          concurrency: settings.concurrency,
+          timeLimitSeconds: loadTimeLimitSeconds(settings),
+          siegerc,
+          script: files.script,
+        }
+      : { load: "fortio", args: fortioArguments(settings, connection, target.clusterUrl) },
+  );
   return {
     ...common,
+    ...(settings.load === "siege" ? { LOAD_STOP_FILE: loadStopFile } : fortio),
     LOAD_NAMESPACE: settings.loadNamespace,
     LOAD_JOB_NAME: loadJobName,
     LOAD_JOB: JSON.stringify(job),
-    LOAD_STOP_FILE: loadStopFile,
   };
 }
 
-/** siege's own time limit: it stops by itself even if nobody stops it. */
-export function siegeTimeLimitSeconds(settings: TestSettings): number {
+/**
+ * `fortio load` in the Job, as scripts/load-fortio.sh runs it on the host, with its access log on
+ * the pod's output beside its log.
+ */
+export function fortioArguments(settings: TestSettings, connection: Connection, url: string): string[] {
+  return [
+    "load",
+    ...["-qps", String(settings.qps), "-c", String(settings.concurrency), "-t", `${loadTimeLimitSeconds(settings)}s`],
+    ...["-uniform", "-nocatchup", "-allow-initial-errors", `-keepalive=${connection === "keep-alive"}`],
+    ...["-timeout", `${requestTimeoutSeconds}s`, "-access-log-file", "/dev/stdout", "-access-log-format", "json", url],
+  ];
+}
+
+/** The load's own time limit: it stops by itself even if nobody stops it. */
+export function loadTimeLimitSeconds(settings: TestSettings): number {
   return settings.warmupSeconds + 2 * settings.rolloutTimeoutSeconds + settings.settleSeconds + 60;
 }
 
 /** The files that measure: a change to one changes how every test measures. */
-export const measuringFiles = ["scripts/rollout-test.sh", "scripts/process-group.sh", "scripts/summarize-siege.sh", "scripts/in-cluster-load.sh", "siege/siegerc"];
+export const measuringFiles = [
+  "scripts/rollout-test.sh",
+  "scripts/process-group.sh",
+  "scripts/old-pods.sh",
+  "scripts/load-siege.sh",
+  "scripts/load-fortio.sh",
+  "scripts/summarize-siege.sh",
+  "scripts/summarize-fortio.ts",
+  "lib/fortio.ts",
+  "scripts/in-cluster-load.sh",
+  "siege/siegerc",
+];
 
 /** Digest of the measuring files of the project in `dir` as they are now. */
 export function measuringFilesDigest(dir = projectDir): string {
@@ -132,7 +168,7 @@ export function rolloutTestTimeoutSeconds(settings: TestSettings): number {
   return waits * settings.rolloutTimeoutSeconds + settings.warmupSeconds + settings.settleSeconds + slack;
 }
 
-/** One measured rolling restart: siege's load through `kubectl rollout restart`. */
+/** One measured rolling restart: the load through `kubectl rollout restart`. */
 export class RolloutTest extends pulumi.ComponentResource {
   readonly measurement: pulumi.Output<RolloutMeasurement>;
   /** The command, for the next test to wait on. */
@@ -142,7 +178,7 @@ export class RolloutTest extends pulumi.ComponentResource {
     super("istio-exit-study:index:RolloutTest", name, {}, opts);
     const timeout = `${rolloutTestTimeoutSeconds(args.settings)}s`;
     const test = new command.local.Command(
-      `${name}-siege`,
+      `${name}-test`,
       {
         create: "bash scripts/rollout-test.sh",
         environment: rolloutTestEnvironment(args.target, args.settings, args.loadJobName, readLoadFiles(), args.connection),

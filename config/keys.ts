@@ -115,22 +115,42 @@ export const configKeys = {
   connection: {
     type: "string",
     default: "close",
-    description: "How siege's users connect: close (a connection per request, as the seed did) or keep-alive (each user keeps its connection, which conntrack pins to the pod it first reached).",
+    description: "How the load connects: close (a connection per request, as the seed did) or keep-alive (each of its connections is kept, and conntrack pins it to the pod it first reached).",
+  },
+  expect: {
+    type: "string",
+    default: "",
+    description: "What a case is expected to show: lossless, lossy or unknown; empty: what the README's reading of Istio's shutdown expects of its setting.",
+  },
+  load: {
+    type: "string",
+    default: "siege",
+    description: "The load generator: siege (the seed's: a closed loop of concurrency users) or fortio (qps requests a second, a record of every request).",
+  },
+  qps: {
+    type: "integer",
+    default: 100,
+    description: "With load=fortio: requests a second, spread evenly over concurrency connections.",
+  },
+  maxFailuresPer10k: {
+    type: "string",
+    default: "",
+    description: "A gate: a case whose failures per 10,000 requests are above this number fails pulumi up, with its figures. Empty: no gate.",
   },
   loadFrom: {
     type: "string",
     default: "auto",
-    description: "Where siege runs: host (this machine, through the NodePort), cluster (a Job outside the mesh), auto (host on minikube, cluster elsewhere).",
+    description: "Where the load runs: host (this machine, through the NodePort), cluster (a Job outside the mesh), auto (host on minikube, cluster elsewhere).",
   },
   loadImage: {
     type: "string",
-    default: "debian:bookworm-slim",
-    description: "Image of the in-cluster load Job: bash with apt-get (siege is installed at start), or bash, siege and stdbuf.",
+    default: "",
+    description: "Image of the in-cluster load Job. Empty: debian:bookworm-slim for siege (installed at start; or any image with bash, siege and stdbuf), fortio/fortio:1.75.3 for fortio.",
   },
   concurrency: {
     type: "integer",
     default: 25,
-    description: "siege's concurrent users during the test (the seed used 25).",
+    description: "siege's concurrent users (the seed used 25), or fortio's connections.",
   },
   warmupSeconds: {
     type: "integer",

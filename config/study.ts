@@ -4,6 +4,7 @@ import { parse as parseYaml } from "yaml";
 import { NodeLoad, nodeLoad, Requests } from "../lib/capacity";
 import { istioChartNames } from "../lib/istioCharts";
 import { parseWorkloadManifest, WorkloadManifest } from "../lib/manifest";
+import { Expectation, expectedOutcome } from "../lib/expectations";
 import { defaultProfile } from "../lib/minikubeProfile";
 import { caseResourceName } from "../lib/naming";
 import { ConfigKey, configKeys } from "./keys";
@@ -48,15 +49,24 @@ export interface WorkloadSettings {
   exitOnZeroActiveConnections: boolean;
   /** A preStop sleep on istio-proxy itself; 0: none. */
   proxyPreStopSeconds: number;
-  /** How the load's users connect (siege's `connection`): a case's setting, though not the workload's. */
+  /** How the load connects: a case's setting, though not the workload's. */
   connection: Connection;
+  /** What the case is expected to show: the case's own `expect`, or what its setting leads to expect. */
+  expect: Expectation;
 }
 
 export type LoadFrom = "host" | "cluster";
 
+export type Load = "siege" | "fortio";
+
 export interface TestSettings {
-  /** host: siege on this machine through the NodePort; cluster: siege in a Job outside the mesh. */
+  /** The load generator: siege's closed loop, or fortio's fixed rate. */
+  load: Load;
+  /** fortio's rate, requests per second. */
+  qps: number;
+  /** host: the load on this machine through the NodePort; cluster: in a Job outside the mesh. */
   loadFrom: LoadFrom;
+  /** The load Job's image: the configured one, or the load's own default. */
   loadImage: string;
   /** Namespace of the load Jobs, outside the mesh. */
   loadNamespace: string;
@@ -67,6 +77,8 @@ export interface TestSettings {
   /** How many times each case's test runs. */
   repeats: number;
   run: string;
+  /** A case above this many failures per 10,000 requests fails the update; undefined: no gate. */
+  maxFailuresPer10k?: number;
 }
 
 /** One setting under study, with a namespace and workload of its own. */
@@ -107,7 +119,9 @@ const driverName = /^[a-z0-9]*$/;
 // Context names come from kubeconfig files: EKS ARNs, GKE's underscores, user@cluster, kind-kind.
 const contextName = /^([A-Za-z0-9._:@/+-]{1,253})?$/;
 // An image reference: registry/name:tag or @digest; no spaces, quotes or shell characters.
-const imageName = /^[a-z0-9][A-Za-z0-9._/:@-]{0,254}$/;
+const emptyOrImageName = /^([a-z0-9][A-Za-z0-9._/:@-]{0,254})?$/;
+/** The load Job's image when loadImage is empty: Debian, where siege is installed at start; fortio's own. */
+export const defaultLoadImage = { siege: "debian:bookworm-slim", fortio: "fortio/fortio:1.75.3" } as const;
 
 class Reader {
   /**
@@ -206,7 +220,7 @@ class Reader {
 const reservedNamespaces = ["default", "kube-system", "kube-public", "kube-node-lease", "istio-system"];
 const dnsLabelRule = "expected a DNS label: lower case letters, digits and '-', at most 63 characters";
 
-// The load Job of a case is siege-<case>-<repeat>, at most 63 characters.
+// The load Job of a case is load-<case>-<repeat>, at most 63 characters.
 const maxCaseNameLength = 50;
 
 /** The keys a case of `cases` may set; every other key is the stack's, shared by all cases. */
@@ -220,6 +234,7 @@ export const caseKeys = [
   "exitOnZeroActiveConnections",
   "proxyPreStopSeconds",
   "connection",
+  "expect",
 ] as const;
 export type CaseKey = (typeof caseKeys)[number];
 export type CaseValues = Partial<Record<CaseKey, string | number | boolean>>;
@@ -253,7 +268,7 @@ function readCaseSettings(read: Reader): Pick<WorkloadSettings, CaseKey> {
   if (injection && mesh !== "sidecar") {
     read.fail("injection", "true", `sidecar injection needs mesh=sidecar, and mesh is ${mesh}: set injection=false or mesh=sidecar`);
   }
-  return {
+  const settings = {
     injection,
     variant: read.oneOf("variant", ["hook", "nohook"] as const),
     preStopSeconds: read.integer("preStopSeconds", 1, 600),
@@ -264,6 +279,8 @@ function readCaseSettings(read: Reader): Pick<WorkloadSettings, CaseKey> {
     proxyPreStopSeconds: read.integer("proxyPreStopSeconds", 0, 600),
     connection: read.oneOf("connection", ["close", "keep-alive"] as const),
   };
+  const expect = read.oneOf("expect", ["", "lossless", "lossy", "unknown"] as const);
+  return { ...settings, expect: expect || expectedOutcome(settings) };
 }
 
 /**
@@ -391,6 +408,11 @@ export function readStudyConfig(source: ConfigSource, baseDir: string, stackName
 
   const kubeContext = read.string("kubeContext", contextName, "expected the name of a context in your kubeconfig, or empty");
   const loadFrom = read.oneOf("loadFrom", ["auto", "host", "cluster"] as const);
+  const load = read.oneOf("load", ["siege", "fortio"] as const);
+  const qps = read.integer("qps", 1, 100000);
+  if (load === "siege" && read.setHere("qps")) {
+    read.fail("qps", String(qps), "it does nothing with load=siege, whose users send requests as fast as they are answered: set load=fortio, or leave qps unset");
+  }
 
   const cluster: ClusterSettings = {
     kubeContext,
@@ -420,7 +442,9 @@ export function readStudyConfig(source: ConfigSource, baseDir: string, stackName
     test: {
       // The host reaches minikube's NodePorts; other clusters' nodes it usually cannot.
       loadFrom: loadFrom === "auto" ? (kubeContext ? "cluster" : "host") : loadFrom,
-      loadImage: read.string("loadImage", imageName, "expected an image reference such as debian:bookworm-slim"),
+      load,
+      qps,
+      loadImage: read.string("loadImage", emptyOrImageName, "expected an image reference such as debian:bookworm-slim, or empty") || defaultLoadImage[load],
       loadNamespace: `${namespace}-load`,
       concurrency: read.integer("concurrency", 1, 500),
       warmupSeconds: read.integer("warmupSeconds", 0, 300),
@@ -428,9 +452,16 @@ export function readStudyConfig(source: ConfigSource, baseDir: string, stackName
       rolloutTimeoutSeconds: read.integer("rolloutTimeoutSeconds", 10, 3600),
       repeats,
       run: read.string("run", /^.{0,100}$/, "expected a label of at most 100 characters"),
+      ...gate(read),
     },
     warnings,
   };
+}
+
+/** `maxFailuresPer10k`: a number of failures per 10,000 requests, fractions allowed; empty: no gate. */
+function gate(read: Reader): { maxFailuresPer10k?: number } {
+  const value = read.string("maxFailuresPer10k", /^(\d+(\.\d+)?)?$/, "expected a number of failures per 10,000 requests, such as 0 or 0.5, or empty");
+  return value === "" ? {} : { maxFailuresPer10k: Number(value) };
 }
 
 /**

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the engine toolchain of engine/versions.env from Go modules, once, into a cache outside the
 # clone (engine/common.sh names the folder): the Pulumi CLI, the Node.js language host, the command
-# and kubernetes providers installed as plugins, etcd, the Kubernetes control plane and kwok.
+# and kubernetes providers installed as plugins, etcd, the Kubernetes control plane, kwok, fortio,
+# and a real node's parts and images.
 # A part is built again only when what it is built from changes: its recipe below, the pins it
 # reads, its sources in engine/; a part that fails is not marked built.
 # ENGINE_BUILD_BUDGET_SECONDS (0: none) stops before the next part once that much time has passed:
@@ -185,6 +186,21 @@ EOF
   build "$engine_dir/bin/" "" sigs.k8s.io/kwok/cmd/kwok sigs.k8s.io/kwok/cmd/kwokctl
 }
 
+# fortio's own command, from its module, with our stub for the scripting language it links in.
+part_fortio() {
+  wrapper fortio fortio.org/fortio <<EOF
+module istio-exit-study/engine/fortio
+
+go 1.25
+
+require fortio.org/fortio $FORTIO_VERSION
+
+replace grol.io/grol => $engine_src/fortio/grol-stub
+EOF
+  build "$engine_dir/bin/fortio" "" fortio.org/fortio
+  [ "$("$engine_dir/bin/fortio" version)" = "${FORTIO_VERSION#v}" ]
+}
+
 # The files of our own sources under a folder, tests left out, in a stable order.
 sources() { find "$1" -type f ! -name '*_test.go' -print0 | LC_ALL=C sort -z | xargs -0 cat; }
 # What a part is built from: its recipe (the functions that build it), the pins, and for our own
@@ -196,7 +212,8 @@ part_digest() {
     cat "$engine_src/versions.env"
     case "$part" in
       command-provider | kubernetes-provider) sources "$engine_src/$part" ;;
-      node-images) sources "$engine_src/node/pause" ;;
+      fortio) sources "$engine_src/fortio" ;;
+      node-images) sources "$engine_src/node/pause" && cat "$engine_dir/bin/fortio" 2>/dev/null ;;
       plugins) cat "$engine_dir/providers/pulumi-resource-command" "$engine_dir/providers/pulumi-resource-kubernetes" 2>/dev/null || true ;;
     esac
   } | sha256sum | cut -c1-16
@@ -267,6 +284,16 @@ part_node_images() {
   tar -C "$work/pause/rootfs" -cf "$work/pause.tar" pause
   oci_image "$images/pause.tar" "$NODE_PAUSE_IMAGE" "$work/pause.tar" \
     '{"architecture": "amd64", "os": "linux", "config": {"Entrypoint": ["/pause"]}}'
+  # The load Job's: Debian's siege (with bash and stdbuf, as scripts/in-cluster-load.sh needs), and
+  # fortio alone, as in fortio's own image.
+  mmdebstrap --quiet --variant=minbase --include=siege --mode=root bookworm "$work/siege.tar" >>"$part_log" 2>&1
+  oci_image "$images/siege-debian.tar" "$NODE_SIEGE_IMAGE" "$work/siege.tar" \
+    '{"architecture": "amd64", "os": "linux", "config": {"Env": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]}}'
+  mkdir -p "$work/fortio/rootfs/usr/bin" "$work/fortio/rootfs/tmp"
+  cp "$engine_dir/bin/fortio" "$work/fortio/rootfs/usr/bin/fortio"
+  tar -C "$work/fortio/rootfs" -cf "$work/fortio.tar" usr tmp
+  oci_image "$images/fortio.tar" "$NODE_FORTIO_IMAGE" "$work/fortio.tar" \
+    '{"architecture": "amd64", "os": "linux", "config": {"Entrypoint": ["/usr/bin/fortio"]}}'
 }
 
 log "toolchain folder: $engine_dir"

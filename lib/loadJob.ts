@@ -1,19 +1,31 @@
 import type { Connection } from "../config/study";
 import { KubeObject } from "./manifest";
 
+/** The load Job of a test, whichever the load. */
 export interface LoadJobSettings {
   namespace: string;
   name: string;
   image: string;
+  /** The Job fails after this long, whatever happens inside it. */
+  deadlineSeconds: number;
+}
+
+/** siege in the Job: scripts/in-cluster-load.sh, with siege's settings. */
+export interface SiegeJob {
+  load: "siege";
   targetUrl: string;
   concurrency: number;
   /** siege's own time limit, a bound should nobody ever stop it. */
   timeLimitSeconds: number;
-  /** The Job fails after this long, whatever happens inside it. */
-  deadlineSeconds: number;
   siegerc: string;
   /** scripts/in-cluster-load.sh, which the pod runs. */
   script: string;
+}
+
+/** fortio in the Job: `fortio load`, its access log and its log both on the pod's output. */
+export interface FortioJob {
+  load: "fortio";
+  args: string[];
 }
 
 /**
@@ -33,8 +45,24 @@ export const loadStopFile = "/tmp/study-stop";
  * The Job that loads the Service from inside the cluster. Its pod stays outside the mesh (no sidecar,
  * no ambient enrollment), so that no client-side proxy retries a failed request and hides it.
  */
-export function loadJobManifest(settings: LoadJobSettings): KubeObject {
+export function loadJobManifest(settings: LoadJobSettings, load: SiegeJob | FortioJob): KubeObject {
   const outsideTheMesh = { "sidecar.istio.io/inject": "false", "istio.io/dataplane-mode": "none" };
+  const container =
+    load.load === "siege"
+      ? {
+          name: "siege",
+          image: settings.image,
+          command: ["bash", "-c", load.script],
+          env: [
+            { name: "TARGET_URL", value: load.targetUrl },
+            { name: "CONCURRENCY", value: String(load.concurrency) },
+            { name: "TIME_LIMIT_SECONDS", value: String(load.timeLimitSeconds) },
+            { name: "SIEGERC_CONTENT", value: load.siegerc },
+            { name: "STOP_FILE", value: loadStopFile },
+          ],
+        }
+      : // The image's entrypoint is fortio (the official image has nothing else: no shell).
+        { name: "fortio", image: settings.image, args: load.args };
   return {
     apiVersion: "batch/v1",
     kind: "Job",
@@ -49,16 +77,7 @@ export function loadJobManifest(settings: LoadJobSettings): KubeObject {
           restartPolicy: "Never",
           containers: [
             {
-              name: "siege",
-              image: settings.image,
-              command: ["bash", "-c", settings.script],
-              env: [
-                { name: "TARGET_URL", value: settings.targetUrl },
-                { name: "CONCURRENCY", value: String(settings.concurrency) },
-                { name: "TIME_LIMIT_SECONDS", value: String(settings.timeLimitSeconds) },
-                { name: "SIEGERC_CONTENT", value: settings.siegerc },
-                { name: "STOP_FILE", value: loadStopFile },
-              ],
+              ...container,
               resources: {
                 requests: { cpu: "500m", memory: "128Mi" },
                 limits: { cpu: "2", memory: "512Mi" },

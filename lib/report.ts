@@ -1,6 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { TestSettings } from "../config/study";
+import type { ErrorKind } from "./errorKinds";
 import { CaseResult, describeSetting, summaryTable } from "./results";
 
 const escapeXml = (text: string) => text.replace(/[<>&"]/g, (c) => `&${{ "<": "lt", ">": "gt", "&": "amp", '"': "quot" }[c]};`);
@@ -54,43 +55,62 @@ export function availabilityChart(results: CaseResult[]): string {
   return svg(labelWidth + plotWidth + 60, height, body);
 }
 
+/** The colour of each kind of failure on the timeline. */
+export const kindColours: Record<ErrorKind, string> = {
+  connectionReset: "#8e44ad",
+  connectionRefused: "#c0392b",
+  timeout: "#2c3e50",
+  http5xx: "#d35400",
+  closedWithoutResponse: "#16a085",
+  other: "#7f8c8d",
+};
+
 /**
- * Errors per half second around the restart (at 0 s), one row per case, each scaled to its own peak,
- * over the old pods' shutdowns: a grey band from each pod's deletion to its end, so that a reader sees
- * the failures against the shutdown.
+ * Failures around the restart (at 0 s), one row per case, over the old pods' shutdowns: a grey band
+ * from each pod's deletion to its end, so that a reader sees the failures against the shutdown.
+ * fortio's failures are each a tick at its time, in the colour of its kind; siege's, those it timed,
+ * bars per half second, each row scaled to its own peak.
  */
 export function errorTimelineChart(results: CaseResult[]): string {
   const labelWidth = 170;
   const plotWidth = 480;
   // Room under each row's baseline for the old pods' bands.
   const rowHeight = 52;
-  const bins = results.flatMap((r) => r.errorBins.map((b) => b.atSeconds));
+  const times = results.flatMap((r) => [...r.errorBins.map((b) => b.atSeconds), ...(r.failureTimes ?? []).map((f) => f.atSeconds)]);
   const gone = results.flatMap((r) => r.oldPods.flatMap((p) => (p.goneSeconds === null ? [] : [p.goneSeconds])));
-  const start = Math.min(0, ...bins);
-  const end = Math.max(10, ...bins.map((b) => b + 0.5), ...gone);
+  const start = Math.min(0, ...times, ...results.flatMap((r) => r.oldPods.map((p) => p.deletedSeconds)));
+  const end = Math.max(10, ...times.map((t) => t + 0.5), ...gone);
   const x = (seconds: number) => labelWidth + ((seconds - start) / (end - start)) * plotWidth;
   const top = 36;
-  const height = top + rowHeight * results.length + 30;
+  const legendHeight = 18;
+  const height = top + rowHeight * results.length + 30 + legendHeight;
   const body = [
-    `<text x="10" y="20" ${font} font-weight="bold">Failed requests per 0.5 s, seconds from the rollout restart</text>`,
-    `<line x1="${x(0).toFixed(1)}" x2="${x(0).toFixed(1)}" y1="${top}" y2="${height - 30}" stroke="#888" stroke-dasharray="4 3"/>`,
+    `<text x="10" y="20" ${font} font-weight="bold">Failed requests, seconds from the rollout restart</text>`,
+    `<line x1="${x(0).toFixed(1)}" x2="${x(0).toFixed(1)}" y1="${top}" y2="${top + rowHeight * results.length}" stroke="#888" stroke-dasharray="4 3"/>`,
     `<text x="${(x(0) + 4).toFixed(1)}" y="${top - 4}" ${font} fill="#666">restart</text>`,
     `<text x="${labelWidth + plotWidth}" y="${top - 4}" ${font} fill="#666" text-anchor="end">grey under a row: an old pod, from its deletion until it was gone</text>`,
   ];
   results.forEach((r, i) => {
     const baseline = top + (i + 1) * rowHeight - 16;
-    const peak = Math.max(0, ...r.errorBins.map((b) => b.count));
     body.push(`<text x="10" y="${baseline - 8}" ${font}>${escapeXml(r.case || "study")}</text>`);
-    body.push(`<text x="10" y="${baseline + 4}" ${font} fill="#666">peak ${peak}</text>`);
     body.push(`<line x1="${labelWidth}" x2="${labelWidth + plotWidth}" y1="${baseline}" y2="${baseline}" stroke="#ccc"/>`);
     // One thin band per old pod, stacked below the baseline; a pod never seen gone runs to the end.
     r.oldPods.forEach((pod, k) => {
       const y = baseline + 2 + (k % 4) * 3;
       const until = x(pod.goneSeconds ?? end);
       body.push(
-        `<rect x="${x(pod.terminatingSeconds).toFixed(1)}" y="${y}" width="${Math.max(1, until - x(pod.terminatingSeconds)).toFixed(1)}" height="2" fill="#888"/>`,
+        `<rect x="${x(pod.deletedSeconds).toFixed(1)}" y="${y}" width="${Math.max(1, until - x(pod.deletedSeconds)).toFixed(1)}" height="2" fill="#888"/>`,
       );
     });
+    if (r.failureTimes) {
+      body.push(`<text x="10" y="${baseline + 4}" ${font} fill="#666">${r.failureTimes.length} failed</text>`);
+      for (const f of r.failureTimes) {
+        body.push(`<line x1="${x(f.atSeconds).toFixed(1)}" x2="${x(f.atSeconds).toFixed(1)}" y1="${baseline - (rowHeight - 22)}" y2="${baseline}" stroke="${kindColours[f.kind]}" stroke-opacity="0.6"/>`);
+      }
+      return;
+    }
+    const peak = Math.max(0, ...r.errorBins.map((b) => b.count));
+    body.push(`<text x="10" y="${baseline + 4}" ${font} fill="#666">peak ${peak} per 0.5 s</text>`);
     for (const bin of r.errorBins) {
       const barHeight = (bin.count / peak) * (rowHeight - 22);
       const width = Math.max(1, x(bin.atSeconds + 0.5) - x(bin.atSeconds) - 1);
@@ -99,36 +119,88 @@ export function errorTimelineChart(results: CaseResult[]): string {
       );
     }
   });
-  const axisY = height - 24;
+  const axisY = top + rowHeight * results.length + 6;
   for (let seconds = Math.ceil(start / 5) * 5; seconds <= end; seconds += 5) {
     body.push(`<text x="${x(seconds).toFixed(1)}" y="${axisY + 12}" ${font} text-anchor="middle">${seconds}</text>`);
   }
-  return svg(labelWidth + plotWidth + 20, height, body);
+  if (results.some((r) => r.failureTimes)) {
+    let legendX = labelWidth;
+    for (const [kind, colour] of Object.entries(kindColours)) {
+      body.push(`<rect x="${legendX}" y="${height - 14}" width="10" height="10" fill="${colour}"/>`);
+      body.push(`<text x="${legendX + 13}" y="${height - 5}" ${font}>${kind}</text>`);
+      legendX += 26 + kind.length * 6.5;
+    }
+  }
+  return svg(Math.max(labelWidth + plotWidth + 20, 1000), height, body);
 }
 
-/** The report a person reads: the table, each case's setting, how the load ran, and the two charts. */
+const seconds = (value: number) => `${(value * 1000).toFixed(1)} ms`;
+
+/** What fortio's record gives of a case beyond the table: rates, latencies, and each old pod. */
+function fortioDetails(r: CaseResult): string[] {
+  if (r.status !== "ok" || r.asked === undefined) return [];
+  const lines = [
+    `  - requests: ${r.requests} sent of ${r.asked} asked; sent per second: ${r.rateOutside ?? "?"} outside the shutdown window, ` +
+      `${r.rateShutdown ?? "?"} in it (a generator that fell behind sends fewer than asked)`,
+  ];
+  const latency = (name: string, l: CaseResult["latencyBefore"]) =>
+    l ? [`  - latency of successful requests ${name}: p50 ${seconds(l.p50)}, p99 ${seconds(l.p99)}, p99.9 ${seconds(l.p999)} (${l.count} requests)`] : [];
+  lines.push(...latency("before the restart", r.latencyBefore), ...latency("during the shutdown window", r.latencyShutdown));
+  for (const pod of r.oldPods) {
+    const span = pod.failureSpanSeconds === undefined ? "" : `, from first to last ${pod.failureSpanSeconds.toFixed(3)} s`;
+    const gone = pod.goneSeconds === null ? "never seen gone" : `gone at ${pod.goneSeconds.toFixed(3)} s`;
+    lines.push(`  - run ${pod.run}, ${pod.name}: deleted at ${pod.deletedSeconds.toFixed(3)} s, ${gone}; ${pod.failures ?? 0} failed${span}`);
+  }
+  return lines;
+}
+
+/** How the load ran and what its figures mean, for the load the cases used. */
+function loadExplanation(results: CaseResult[], test: TestSettings): string[] {
+  const window = `(${test.warmupSeconds} s warm-up, the rollout until the last old pod is gone, ${test.settleSeconds} s settle; ${test.repeats} run(s) per case)`;
+  const common = [
+    "Failures per 10,000 requests are over all runs of a case, with Clopper-Pearson's exact 95 % interval (at 0 failures,",
+    "the whole 5 % above: the rate is at most the upper bound). A fix is compared with its baseline by Fisher's exact test:",
+    "'differs' when p < 0.05, i.e. a difference this large would come by chance less than once in 20 studies.",
+    "The expectation is what the README's reading of Istio's shutdown leads to expect of the setting (or the case's own `expect`).",
+  ];
+  if (results.some((r) => r.load === "fortio")) {
+    return [
+      `fortio sent ${test.qps} requests a second over ${test.concurrency} connections, whatever the answers ${window}: the rate of`,
+      "failures does not depend on how fast failures come back, and compares across cases and machines. Every request is in",
+      "fortio's record: each failure is timed to the millisecond and classified by fortio's own log line for it.",
+      ...common,
+    ];
+  }
+  return [
+    `siege ran ${test.concurrency} concurrent users, each sending its next request when the last one ended ${window}.`,
+    "That closed loop makes the number of requests, and of failures, depend on how fast failures come back (a refused connection",
+    "returns at once and is retried at once): compare siege's figures within a run, not across cases or machines.",
+    "siege gives no time to a connection closed before any response header (closedWithoutResponse); it is in no bin.",
+    ...common,
+  ];
+}
+
+/** The report a person reads: the table, how the load ran, the two charts, and each case in detail. */
 export function reportMarkdown(title: string, results: CaseResult[], test: TestSettings): string {
-  const settings = results.map((r) => `- **${r.case || "study"}**: ${describeSetting(r.setting)}; \`${JSON.stringify(r.setting)}\``);
+  const cases = results.flatMap((r) => [`- **${r.case || "study"}**: ${describeSetting(r.setting)}; \`${JSON.stringify(r.setting)}\``, ...fortioDetails(r)]);
   return [
     `# ${title}`,
     "",
     summaryTable(results),
     "",
-    "Availability is siege's: successful requests / all requests, over the whole load",
-    `(${test.warmupSeconds} s warm-up, the rollout until the last old pod is gone, ${test.settleSeconds} s settle;`,
-    `${test.concurrency} concurrent users, ${test.repeats} run(s) per case: the mean, with min–max when there are several).`,
+    ...loadExplanation(results, test),
     `Istio in the cluster: ${results[0]?.istio ?? "unknown"}, for every case.`,
-    "'Rollout' runs from the restart until the last old pod was deleted, 'old pods gone' until it was gone;",
-    "'errors after deletion' from the first old pod's deletion (seen by a poll every half second) to the first and the last failure",
-    "siege printed a line for (a connection closed before any response header has no line, and no time).",
+    "'Rollout' runs from the restart (its time taken just before it was sent) until the last old pod was deleted, 'old pods gone'",
+    "until it was gone, as a watch of the pods saw the events arrive; 'errors after deletion' from the first old pod's deletion to the",
+    "first and the last timed failure.",
     "",
     "![availability per case](availability.svg)",
     "",
-    "![errors over time](errors.svg)",
+    "![failures over time](errors.svg)",
     "",
     "## Cases",
     "",
-    ...settings,
+    ...cases,
     "",
   ].join("\n");
 }

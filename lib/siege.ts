@@ -9,7 +9,7 @@
 //   4.0.5-4.0.8 print only the JSON; some 4.1.x print the text report as well (Debian's 4.1.6 and
 //   4.1.7 print only the JSON, like 4.0.7).
 
-import type { ErrorCounts } from "./rolloutOutput";
+import type { ErrorKind } from "./errorKinds";
 
 export interface SiegeReport {
   format: "text" | "json";
@@ -35,7 +35,7 @@ export class SiegeReportError extends Error {
 }
 
 /** The kinds a siege line can give a failed request; the others come from siege's failed count. */
-export type SiegeLineKind = Exclude<keyof ErrorCounts, "closedWithoutResponse" | "linesOverCount">;
+export type SiegeLineKind = Exclude<ErrorKind, "closedWithoutResponse">;
 
 type Figures = Omit<SiegeReport, "format">;
 type Field = keyof Figures;

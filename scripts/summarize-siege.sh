@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
-# Turns siege's output, each line stamped with its time (stdin), and the old pods' watch log into
-# the study-* lines of scripts/rollout-test.sh, followed by siege's report as siege printed it.
-# Env: RESTART_AT (when the rollout restart was issued, in seconds since the epoch), PODS_LOG.
+# Turns siege's output, each line stamped with its time (stdin), into siege's study-* lines of
+# scripts/rollout-test.sh, followed by siege's report as siege printed it:
+#   study-errors: <count> <siege line>                (one line per distinct line that ends a failed request, ANSI stripped; a failed response as "HTTP <code>")
+#   study-error-bins: <bin start s> <count> ...       (those failed requests per 0.5 s, relative to the restart)
+#   study-failures: closedWithoutResponse <count>     (siege's failed count less those lines: failed requests siege printed no line for; untimed)
+#   study-failures: linesOverCount <count>            (those lines less siege's failed count: lines for requests siege counted as successful)
+# Env: RESTART_AT (when the rollout restart was issued, in seconds since the epoch).
 #
 # Failed requests are counted, not siege's lines: each way a request fails in siege 4.0.4-4.1.7
 # prints a known set of lines (src/sock.c, src/http.c, src/browser.c), and a failure is counted
@@ -33,7 +37,7 @@
 # siege only gives its total, so a run with both shows only their difference.
 set -euo pipefail
 
-: "${RESTART_AT:?}" "${PODS_LOG:?}"
+: "${RESTART_AT:?}"
 lines=$(mktemp)
 trap 'rm -f "$lines"' EXIT
 
@@ -73,13 +77,4 @@ awk '/^error / { counted++ }
      END { if (failed == "") exit
            if (failed + 0 > counted + 0) print "study-failures: closedWithoutResponse " failed - counted
            if (counted + 0 > failed + 0) print "study-failures: linesOverCount " counted - failed }' "$lines"
-awk -v r="$RESTART_AT" '
-  { t = $1; delete present
-    for (i = 2; i <= NF; i++) { split($i, kv, "="); present[kv[1]] = 1
-      if (kv[2] != "" && !(kv[1] in terminating)) { terminating[kv[1]] = t; order[++n] = kv[1] } }
-    for (p in terminating) if (!(p in present) && !(p in gone)) gone[p] = t }
-  END { for (i = 1; i <= n; i++) { p = order[i]
-          printf "study-pod: %s terminating=%.1f gone=%s\n", p, terminating[p] - r, (p in gone) ? sprintf("%.1f", gone[p] - r) : "never" } }' \
-  "$PODS_LOG"
-
 grep '^text ' "$lines" | cut -c6- || true

@@ -20,7 +20,7 @@ describe("the study program", () => {
         "command:local:Command cluster-kubeconfig",
         `command:local:Command cluster-minikube-${builtGeneration}`,
         "command:local:Command cluster-owner",
-        "command:local:Command rollout-siege",
+        "command:local:Command rollout-test",
         "command:local:Command verdict-check",
         "kubernetes:apps/v1:Deployment demo-site-deployment",
         "kubernetes:core/v1:Namespace demo-site-namespace",
@@ -87,7 +87,7 @@ describe("the study program", () => {
     ["mesh", "ambient"],
   ])("a rebuilt cluster or another Istio (%s) measures again", async (key, value) => {
     const trigger = async (config: Record<string, string>) =>
-      (await runStudy(config)).one("command:local:Command", "rollout-siege").inputs.triggers[0];
+      (await runStudy(config)).one("command:local:Command", "rollout-test").inputs.triggers[0];
     expect(await trigger({ [key]: value })).not.toEqual(await trigger({}));
   });
 
@@ -159,7 +159,7 @@ describe("the mesh switch", () => {
     const run = await runStudy({ mesh: "none" });
     expect(run.resources.filter((r) => r.name.startsWith("istio"))).toEqual([]);
     expect(run.outputs.istioVersion).toBe("none");
-    expect(run.one("command:local:Command", "rollout-siege").inputs.triggers[0]).toContain('"mesh":"none"');
+    expect(run.one("command:local:Command", "rollout-test").inputs.triggers[0]).toContain('"mesh":"none"');
   });
 
   test("mesh=ambient adds cni and ztunnel and enrolls the namespace; the cluster stays as it was", async () => {
@@ -179,11 +179,13 @@ describe("the mesh switch", () => {
   });
 });
 
+/** The mocks' test command prints `report` as the measurement of every test. */
+const withReport = (report: string) => ({
+  state: (r: { type: string; inputs: Record<string, any> }) =>
+    r.inputs.create?.includes("rollout-test") ? { stdout: `study-status: ok\nstudy-sidecar: classic\n${report}` } : undefined,
+});
+
 describe("the study's outputs", () => {
-  const withReport = (report: string) => ({
-    state: (r: { type: string; inputs: Record<string, any> }) =>
-      r.inputs.create?.includes("rollout-test") ? { stdout: `study-status: ok\nstudy-sidecar: classic\n${report}` } : undefined,
-  });
 
   test.each([
     ["4.0.5 text (the seed)", seedNoHook, { availability: 99.98, transactions: 127679, failedTransactions: 26 }],
@@ -193,10 +195,11 @@ describe("the study's outputs", () => {
     const run = await runStudy({ injection: "true" }, withReport(report));
     expect(run.outputs).toMatchObject(figures);
     expect(run.outputs.sidecar).toBe("classic");
-    expect(run.outputs.summary).toBe(
+    expect(run.outputs.summary).toMatch(
       `injection=true variant=hook sidecar=classic: ${figures.availability.toFixed(2)} % available, ` +
-        `${figures.failedTransactions} of ${figures.transactions + figures.failedTransactions} requests failed`,
+        `${figures.failedTransactions} of ${figures.transactions + figures.failedTransactions} requests failed, `,
     );
+    expect(run.outputs).toMatchObject({ requests: figures.transactions + figures.failedTransactions, failures: figures.failedTransactions });
     expect(run.one("command:local:Command", "verdict-check").inputs.environment).toEqual({ STUDY_FAILURES: "" });
   });
 
@@ -215,12 +218,12 @@ describe("the study's outputs", () => {
     expect(run.outputs.transactions).toBeUndefined();
     const verdict = run.one("command:local:Command", "verdict-check");
     expect(verdict.inputs.environment.STUDY_FAILURES).toMatch(/no complete siege report was found.*Availability/s);
-    expect(verdict.order).toBeGreaterThan(run.one("command:local:Command", "rollout-siege").order);
+    expect(verdict.order).toBeGreaterThan(run.one("command:local:Command", "rollout-test").order);
   });
 
   test("the test waits for istiod and the workload", async () => {
     const run = await runStudy({}, { slowTypes: ["kubernetes:helm.sh/v3:Release", "kubernetes:apps/v1:Deployment"] });
-    const test = run.one("command:local:Command", "rollout-siege");
+    const test = run.one("command:local:Command", "rollout-test");
     expect(test.order).toBeGreaterThan(run.one("kubernetes:apps/v1:Deployment").order);
     expect(test.order).toBeGreaterThan(run.one("kubernetes:helm.sh/v3:Release", "istiod").order);
     expect(test.inputs.environment).toMatchObject({ NAMESPACE: "demo-site", DEPLOYMENT: "demo-site", POD_SELECTOR: "app=demo-site" });
@@ -246,7 +249,7 @@ describe("the whole study in one run (cases)", () => {
       return index < 0 ? 0 : (standardNames.length - index) * 15;
     },
   };
-  const siegeOf = (run: MockRun, name: string) => run.one("command:local:Command", `rollout-${name}-siege`);
+  const testOf = (run: MockRun, name: string) => run.one("command:local:Command", `rollout-${name}-test`);
 
   test("cases=standard registers one namespace, workload and test per case, one Istio for all", async () => {
     const run = await runStudy({ cases: "standard", cpus: "6" });
@@ -255,7 +258,7 @@ describe("the whole study in one run (cases)", () => {
     );
     expect(run.all("kubernetes:apps/v1:Deployment")).toHaveLength(standardNames.length);
     expect(run.all("kubernetes:core/v1:Service")).toHaveLength(standardNames.length);
-    expect(run.all("command:local:Command").filter((c) => c.name.endsWith("-siege")).map((c) => c.name)).toHaveLength(standardNames.length);
+    expect(run.all("command:local:Command").filter((c) => c.name.startsWith("rollout-")).map((c) => c.name)).toHaveLength(standardNames.length);
     expect(run.all("kubernetes:helm.sh/v3:Release").map((r) => r.inputs.name).sort()).toEqual(["istio-base", "istio-cni", "istiod", "ztunnel"]);
     const labels = (name: string) => run.one("kubernetes:core/v1:Namespace", `demo-site-${name}-namespace`).inputs.metadata.labels;
     expect(labels("nomesh-hook")).toEqual({});
@@ -264,12 +267,12 @@ describe("the whole study in one run (cases)", () => {
     const pods = (name: string) => run.one("kubernetes:apps/v1:Deployment", `demo-site-${name}-deployment`).inputs.spec.template;
     expect(pods("drain-hook").metadata.annotations["proxy.istio.io/config"]).toBe('{"terminationDrainDuration":"15s"}');
     expect(pods("native-hook").metadata.annotations["sidecar.istio.io/nativeSidecar"]).toBe("true");
-    expect(siegeOf(run, "native-hook").inputs.environment).toMatchObject({ NAMESPACE: "demo-site-native-hook" });
+    expect(testOf(run, "native-hook").inputs.environment).toMatchObject({ NAMESPACE: "demo-site-native-hook" });
   });
 
   test("the tests are chained: each waits for the one before, in the order of the cases", async () => {
     const run = await runStudy({ cases: "standard", cpus: "6" }, earlierIsSlower);
-    const order = standardNames.map((name) => siegeOf(run, name).order);
+    const order = standardNames.map((name) => testOf(run, name).order);
     expect(order).toEqual([...order].sort((a, b) => a - b));
     expect(run.one("command:local:Command", "verdict-check").order).toBeGreaterThan(Math.max(...order));
   });
@@ -277,17 +280,17 @@ describe("the whole study in one run (cases)", () => {
   test("no test starts before every workload is in place, so no Deployment rolls during a test", async () => {
     const lastSiteSlow = { delayMs: (r: { name: string }) => (r.name === "demo-site-native-hook-deployment" ? 200 : 0) };
     const run = await runStudy({ cases: "sidecar-hook,native-hook" }, lastSiteSlow);
-    expect(siegeOf(run, "sidecar-hook").order).toBeGreaterThan(run.one("kubernetes:apps/v1:Deployment", "native-hook-deployment").order);
+    expect(testOf(run, "sidecar-hook").order).toBeGreaterThan(run.one("kubernetes:apps/v1:Deployment", "native-hook-deployment").order);
   });
 
   test("repeats go round the cases, chained too, the repeat in its trigger", async () => {
     const run = await runStudy({ cases: "sidecar-hook,native-hook", repeats: "2" }, { delayMs: earlierIsSlower.delayMs });
-    const tests = run.all("command:local:Command").filter((c) => c.name.endsWith("-siege"));
+    const tests = run.all("command:local:Command").filter((c) => c.name.startsWith("rollout-"));
     expect(tests.sort((a, b) => a.order - b.order).map((c) => c.name)).toEqual([
-      "rollout-sidecar-hook-siege",
-      "rollout-native-hook-siege",
-      "rollout-sidecar-hook-2-siege",
-      "rollout-native-hook-2-siege",
+      "rollout-sidecar-hook-test",
+      "rollout-native-hook-test",
+      "rollout-sidecar-hook-2-test",
+      "rollout-native-hook-2-test",
     ]);
     expect(JSON.parse(tests[2].inputs.triggers[0]).repeat).toBe(2);
     expect((run.outputs.results as any[]).map((r) => [r.case, r.runs])).toEqual([
@@ -302,7 +305,7 @@ describe("the whole study in one run (cases)", () => {
       { cases: "sidecar-hook,native-hook,ambient-hook" },
       {
         state: (r) => {
-          const name = Object.keys(reports).find((n) => r.name === `rollout-${n}-siege`);
+          const name = Object.keys(reports).find((n) => r.name === `rollout-${n}-test`);
           return name ? { stdout: `study-status: ok\nstudy-sidecar: classic\nstudy-rollout-seconds: 20\n${reports[name]}` } : undefined;
         },
       },
@@ -315,10 +318,51 @@ describe("the whole study in one run (cases)", () => {
     ]);
     const rows = (run.outputs.summary as string).split("\n").slice(2);
     expect(rows).toHaveLength(3);
-    expect(rows[0]).toMatch(/^\| sidecar-hook \| classic sidecar, preStop 10s \| classic \| 99.98 % \| 26 \/ 127705 \|/);
-    expect(rows[2]).toMatch(/^\| ambient-hook \| ambient, preStop 10s \| classic \| 97.49 % \|/);
+    expect(rows[0]).toMatch(/^\| sidecar-hook \| classic sidecar, preStop 10s \| classic \| 26 \/ 127705 \| 2.04 \(1.33–2.98\) \| as expected \(lossy\) \|/);
+    // ambient against the classic sidecar with the same hook: 132 of 5252 against 26 of 127705.
+    expect(rows[2]).toMatch(/^\| ambient-hook \| ambient, preStop 10s \| classic \| 132 \/ 5252 \| 251.33 .* \| no expectation \| differs from sidecar-hook \(p = /);
     expect(run.outputs.availability).toBeUndefined();
     expect(run.outputs.namespace).toBeUndefined();
+  });
+
+  test("a case above maxFailuresPer10k fails the update with its figures; one below it passes", async () => {
+    const gated = await runStudy({ injection: "true", maxFailuresPer10k: "1.5" }, withReport(seedNoHook));
+    expect(gated.outputs.summary).toMatch(/, ABOVE THE GATE$/);
+    expect(gated.one("command:local:Command", "verdict-check").inputs.environment.STUDY_FAILURES).toBe(
+      "study: 2.04 failures per 10,000 requests (26 of 127705; 95 % interval 1.33–2.98), above maxFailuresPer10k=1.5",
+    );
+    const passed = await runStudy({ injection: "true", maxFailuresPer10k: "2.5" }, withReport(seedNoHook));
+    expect(passed.one("command:local:Command", "verdict-check").inputs.environment).toEqual({ STUDY_FAILURES: "" });
+    expect(passed.outputs.failuresPer10k).toEqual({ rate: 2.04, lower: 1.33, upper: 2.98 });
+  });
+
+  test("load=fortio measures with fortio's record: its figures become the outputs", async () => {
+    const fortioOutput = [
+      "study-status: ok",
+      "study-load: fortio",
+      "study-sidecar: none",
+      "study-restart-at: 1764064800.25",
+      "study-rollout-seconds: 20",
+      "study-pod: demo-site-a deleted=0.5 gone=6.1",
+      "study-requests: sent=4000 asked=4010 from=-5.000 to=35.000",
+      "study-rate: outside=100.0 shutdown=99.5",
+      "study-latency: before p50=0.001000 p99=0.004000 p999=0.009000 n=500",
+      "study-failure: 0.812 connectionRefused -1",
+      "study-failure: 0.913 connectionRefused -1",
+    ].join("\n");
+    const run = await runStudy(
+      { load: "fortio", qps: "100", variant: "nohook" },
+      { state: (r) => (r.inputs.create?.includes("rollout-test") ? { stdout: fortioOutput } : undefined) },
+    );
+    expect(run.one("command:local:Command", "rollout-test").inputs.environment).toMatchObject({ LOAD: "fortio", QPS: "100" });
+    expect(run.outputs).toMatchObject({ requests: 4000, failures: 2, asExpected: true, failuresPer10k: { rate: 5, lower: 0.61 } });
+    const [result] = run.outputs.results as any[];
+    expect(result).toMatchObject({ load: "fortio", asked: 4010, rateOutside: 100, rateShutdown: 99.5, expect: "lossy" });
+    expect(result.oldPods).toEqual([{ run: 1, name: "demo-site-a", deletedSeconds: 0.5, goneSeconds: 6.1, failures: 2, failureSpanSeconds: 0.101 }]);
+    expect(result.failureTimes).toEqual([
+      { atSeconds: 0.812, kind: "connectionRefused" },
+      { atSeconds: 0.913, kind: "connectionRefused" },
+    ]);
   });
 
   test("a failed case shows as failed with its reason, the others keep their figures, and the update fails", async () => {
@@ -326,7 +370,7 @@ describe("the whole study in one run (cases)", () => {
       { cases: "sidecar-hook,native-hook,ambient-hook" },
       {
         state: (r) =>
-          r.name === "rollout-native-hook-siege"
+          r.name === "rollout-native-hook-test"
             ? { stdout: "study-status: failed rollout did not finish within 300s\nstudy-sidecar: native\n" }
             : undefined,
       },
@@ -384,10 +428,10 @@ describe("the whole study in one run (cases)", () => {
 describe("an existing cluster (kubeContext)", () => {
   test("creates no minikube: the provider uses the context, and the test runs in the cluster by default", async () => {
     const run = await withFakeIstio("none", () => runStudy({ kubeContext: "kind-lab" }));
-    expect(run.all("command:local:Command").map((c) => c.name).sort()).toEqual(["rollout-siege", "verdict-check"]);
+    expect(run.all("command:local:Command").map((c) => c.name).sort()).toEqual(["rollout-test", "verdict-check"]);
     expect(run.one("pulumi:providers:kubernetes").inputs).toMatchObject({ context: "kind-lab", clusterIdentifier: "context/kind-lab" });
     for (const r of run.resources.filter((r) => r.type.startsWith("kubernetes:"))) expect(r.provider).toMatch(/::cluster-k8s::/);
-    const test = run.one("command:local:Command", "rollout-siege");
+    const test = run.one("command:local:Command", "rollout-test");
     expect(test.inputs.environment).toMatchObject({ KUBE_CONTEXT: "kind-lab", PROFILE: "", LOAD_FROM: "cluster", LOAD_NAMESPACE: "demo-site-load" });
     expect(run.outputs.kubeContext).toBe("kind-lab");
   });
@@ -398,12 +442,12 @@ describe("an existing cluster (kubeContext)", () => {
     );
     const load = run.one("kubernetes:core/v1:Namespace", "load-namespace");
     expect(load.inputs.metadata).toEqual({ name: "demo-site-load", labels: { "istio-injection": "disabled" } });
-    expect(run.one("command:local:Command", "rollout-siege").order).toBeGreaterThan(load.order);
+    expect(run.one("command:local:Command", "rollout-test").order).toBeGreaterThan(load.order);
   });
 
   test("loadFrom=host on an existing cluster keeps siege on this machine, through a node's address", async () => {
     const run = await withFakeIstio("none", () => runStudy({ kubeContext: "kind-lab", loadFrom: "host" }));
-    expect(run.one("command:local:Command", "rollout-siege").inputs.environment).toMatchObject({ LOAD_FROM: "host", PROFILE: "" });
+    expect(run.one("command:local:Command", "rollout-test").inputs.environment).toMatchObject({ LOAD_FROM: "host", PROFILE: "" });
     expect(run.all("kubernetes:core/v1:Namespace").map((n) => n.inputs.metadata.name)).not.toContain("demo-site-load");
   });
 
@@ -452,7 +496,7 @@ describe("an existing cluster (kubeContext)", () => {
 
   test("minikube is the default, and loads from the host", async () => {
     const run = await runStudy();
-    expect(run.one("command:local:Command", "rollout-siege").inputs.environment).toMatchObject({ LOAD_FROM: "host", PROFILE: "istio-exit-study-dev" });
+    expect(run.one("command:local:Command", "rollout-test").inputs.environment).toMatchObject({ LOAD_FROM: "host", PROFILE: "istio-exit-study-dev" });
     expect(run.one("pulumi:providers:kubernetes").inputs.context).toBeUndefined();
   });
 });

@@ -176,7 +176,7 @@ run() {
     sleep 0.1
   done
   local image
-  for image in "$images/pause.tar" "$images/nginx-debian.tar"; do
+  for image in "$images/pause.tar" "$images/nginx-debian.tar" "$images/siege-debian.tar" "$images/fortio.tar"; do
     "$ENGINE_BIN/ctr" --address "$node/containerd/containerd.sock" -n k8s.io images import "$image" >>"$node/logs/containerd.log" 2>&1
   done
   "$ENGINE_BIN/kubelet" --config "$node/kubelet/config.yaml" --kubeconfig "$node/kubeconfig" --root-dir "$node/kubelet/root" \

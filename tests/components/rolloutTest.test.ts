@@ -15,6 +15,8 @@ const target: RolloutTarget = {
   clusterUrl: "http://demo-site.demo-site.svc.cluster.local:80/",
 };
 const settings: TestSettings = {
+  load: "siege",
+  qps: 100,
   loadFrom: "host",
   loadImage: "debian:bookworm-slim",
   loadNamespace: "demo-site-load",
@@ -49,7 +51,7 @@ function runTest(
 describe("RolloutTest", () => {
   test("runs the test script after the workload, all settings in the environment", async () => {
     const run = await runTest();
-    const siege = run.one("command:local:Command", "rollout-siege");
+    const siege = run.one("command:local:Command", "rollout-test");
     expect(siege.inputs.create).toBe("bash scripts/rollout-test.sh");
     expect(siege.inputs.environment).toEqual({
       KUBE_CONTEXT: "istio-exit-study",
@@ -59,11 +61,12 @@ describe("RolloutTest", () => {
       SERVICE: "demo-site",
       POD_SELECTOR: "app=demo-site",
       SIEGERC_CONTENT: fs.readFileSync(path.join(__dirname, "../../siege/siegerc"), "utf8"),
+      LOAD: "siege",
       CONCURRENCY: "25",
       WARMUP_SECONDS: "5",
       SETTLE_SECONDS: "10",
       ROLLOUT_TIMEOUT_SECONDS: "300",
-      SIEGE_TIME_LIMIT_SECONDS: String(5 + 600 + 10 + 60),
+      LOAD_TIME_LIMIT_SECONDS: String(5 + 600 + 10 + 60),
       LOAD_FROM: "host",
     });
     expect(siege.inputs.addPreviousOutputInEnv).toBe(false);
@@ -82,7 +85,7 @@ describe("RolloutTest", () => {
 
   test("the trigger changes exactly when what is measured, how, or the run label changes", async () => {
     const trigger = async (overrides: Parameters<typeof runTest>[0]) =>
-      (await runTest(overrides)).one("command:local:Command", "rollout-siege").inputs.triggers;
+      (await runTest(overrides)).one("command:local:Command", "rollout-test").inputs.triggers;
     const base = await trigger({});
     expect(await trigger({})).toEqual(base);
     expect(await trigger({ measured: { ...measured } })).toEqual(base);
@@ -95,6 +98,8 @@ describe("RolloutTest", () => {
       { settings: { concurrency: 50 } },
       { settings: { settleSeconds: 20 } },
       { settings: { run: "2" } },
+      { settings: { load: "fortio" as const } },
+      { settings: { qps: 50 } },
     ]) {
       expect([change, await trigger(change)]).not.toEqual([change, base]);
     }
@@ -119,7 +124,7 @@ describe("RolloutTest", () => {
 describe("RolloutTest with loadFrom=cluster", () => {
   const jobOf = async () => {
     const run = await runTest({ settings: { loadFrom: "cluster" } });
-    const environment = run.one("command:local:Command", "rollout-siege").inputs.environment;
+    const environment = run.one("command:local:Command", "rollout-test").inputs.environment;
     return { environment, job: JSON.parse(environment.LOAD_JOB) };
   };
 
@@ -148,11 +153,11 @@ describe("RolloutTest with loadFrom=cluster", () => {
   });
 
   test("a keep-alive case gives siege keep-alive, on this machine and in the Job", async () => {
-    const host = (await runTest({ connection: "keep-alive" })).one("command:local:Command", "rollout-siege").inputs.environment;
+    const host = (await runTest({ connection: "keep-alive" })).one("command:local:Command", "rollout-test").inputs.environment;
     expect(host.SIEGERC_CONTENT).toMatch(/^connection = keep-alive$/m);
     expect(host.SIEGERC_CONTENT).not.toMatch(/^connection = close$/m);
     const cluster = JSON.parse(
-      (await runTest({ connection: "keep-alive", settings: { loadFrom: "cluster" } })).one("command:local:Command", "rollout-siege").inputs
+      (await runTest({ connection: "keep-alive", settings: { loadFrom: "cluster" } })).one("command:local:Command", "rollout-test").inputs
         .environment.LOAD_JOB,
     );
     const env = Object.fromEntries(cluster.spec.template.spec.containers[0].env.map((e: { name: string; value: string }) => [e.name, e.value]));
@@ -164,5 +169,35 @@ describe("RolloutTest with loadFrom=cluster", () => {
     expect(job.spec).toMatchObject({ backoffLimit: 0, activeDeadlineSeconds: 3 * 300 + 5 + 10 + 300 });
     expect(job.spec.template.spec.restartPolicy).toBe("Never");
     expect(job.spec.template.spec.containers[0].resources.limits).toEqual({ cpu: "2", memory: "512Mi" });
+  });
+});
+
+describe("RolloutTest with load=fortio", () => {
+  const fortio = { load: "fortio" as const, qps: 200, loadImage: "fortio/fortio:1.75.3" };
+
+  test("on this machine: the rate, connections, keep-alive and timeout in the environment, no siege settings", async () => {
+    const environment = (await runTest({ settings: fortio, connection: "keep-alive" })).one("command:local:Command", "rollout-test").inputs
+      .environment;
+    expect(environment).toMatchObject({ LOAD: "fortio", QPS: "200", CONCURRENCY: "25", KEEPALIVE: "true", REQUEST_TIMEOUT_SECONDS: "10" });
+    expect(environment.SIEGERC_CONTENT).toBeUndefined();
+  });
+
+  test("in the cluster: fortio load at the rate, spread evenly, late requests skipped, its record on the pod's output", async () => {
+    const environment = (await runTest({ settings: { ...fortio, loadFrom: "cluster" } })).one("command:local:Command", "rollout-test").inputs
+      .environment;
+    const job = JSON.parse(environment.LOAD_JOB);
+    const container = job.spec.template.spec.containers[0];
+    expect(container.image).toBe("fortio/fortio:1.75.3");
+    expect(container.command).toBeUndefined();
+    expect(container.args).toEqual([
+      "load",
+      ...["-qps", "200", "-c", "25", "-t", `${5 + 600 + 10 + 60}s`],
+      ...["-uniform", "-nocatchup", "-allow-initial-errors", "-keepalive=false"],
+      ...["-timeout", "10s", "-access-log-file", "/dev/stdout", "-access-log-format", "json", "http://demo-site.demo-site.svc.cluster.local:80/"],
+    ]);
+    expect(job.spec.template.metadata.labels).toMatchObject({ "sidecar.istio.io/inject": "false", "istio.io/dataplane-mode": "none" });
+    expect(job.spec.template.spec.containers[0].resources.limits).toEqual({ cpu: "2", memory: "512Mi" });
+    expect(environment).toMatchObject({ LOAD: "fortio", QPS: "200", LOAD_NAMESPACE: "demo-site-load", LOAD_JOB_NAME: "siege" });
+    expect(environment.LOAD_STOP_FILE).toBeUndefined();
   });
 });

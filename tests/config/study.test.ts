@@ -126,6 +126,11 @@ describe("readStudyConfig", () => {
     ["exitOnZeroActiveConnections", "yes", 'config exitOnZeroActiveConnections="yes" is invalid: expected true or false'],
     ["istioChartRepo", "file:///etc", 'config istioChartRepo="file:///etc" is invalid: expected an https://, http:// or oci:// URL'],
     ["istioChartRepo", "ftp://charts.example.com", 'config istioChartRepo="ftp://charts.example.com" is invalid: expected an https://'],
+    ["load", "wrk", 'config load="wrk" is invalid: expected one of siege, fortio'],
+    ["expect", "maybe", 'config expect="maybe" is invalid: expected one of , lossless, lossy, unknown'],
+    ["maxFailuresPer10k", "-1", 'config maxFailuresPer10k="-1" is invalid: expected a number of failures per 10,000 requests, such as 0 or 0.5, or empty'],
+    ["maxFailuresPer10k", "1e3", 'config maxFailuresPer10k="1e3" is invalid: expected a number of failures per 10,000 requests'],
+    ["qps", "0", 'config qps="0" is invalid: expected a whole number from 1 to 100000'],
   ])("rejects %s=%j, naming the key, the value and what is allowed", (key, value, message) => {
     expect(() => read({ [key]: value })).toThrow(ConfigError);
     expect(() => read({ [key]: value })).toThrow(message);
@@ -280,6 +285,43 @@ spec: {selector: {app: shop}, ports: [{port: 80}]}
       expect(() => read({ manifest })).toThrow(`config manifest=${JSON.stringify(manifest)} is invalid: `);
       expect(() => read({ manifest })).toThrow(message);
     });
+  });
+});
+
+describe("the load and how its figures are judged", () => {
+  test("siege by default, fortio on request, each with its own image for the load Job", () => {
+    expect(read({}).test).toMatchObject({ load: "siege", qps: 100, loadImage: "debian:bookworm-slim" });
+    expect(read({ load: "fortio", qps: "250" }).test).toMatchObject({ load: "fortio", qps: 250, loadImage: "fortio/fortio:1.75.3" });
+    expect(read({ load: "fortio", loadImage: "registry.local/fortio:1.75.3" }).test.loadImage).toBe("registry.local/fortio:1.75.3");
+  });
+
+  test("qps with siege would do nothing: refused where set", () => {
+    expect(() => read({ qps: "50" })).toThrow('config qps="50" is invalid: it does nothing with load=siege');
+  });
+
+  test("a gate only when set, fractions allowed", () => {
+    expect(read({}).test.maxFailuresPer10k).toBeUndefined();
+    expect(read({ maxFailuresPer10k: "0.5" }).test.maxFailuresPer10k).toBe(0.5);
+    expect(read({ maxFailuresPer10k: "0" }).test.maxFailuresPer10k).toBe(0);
+  });
+
+  test("each standard case expects what the README's reading of Istio's shutdown says; a case may say otherwise", () => {
+    const standard = read({ cases: "standard", cpus: "6" }).cases;
+    expect(Object.fromEntries(standard.map((c) => [c.name, c.expect]))).toEqual({
+      "nomesh-nohook": "lossy",
+      "nomesh-hook": "lossless",
+      "sidecar-nohook": "lossy",
+      "sidecar-hook": "lossy",
+      "drain-hook": "lossless",
+      "exit-on-zero-hook": "lossless",
+      "proxy-prestop-hook": "lossless",
+      "native-hook": "unknown",
+      "ambient-hook": "unknown",
+    });
+    // With kept connections, requests reach the app once it has exited, before the proxy drains.
+    expect(read({ cases: "proxy-prestop-hook", connection: "keep-alive" }).cases[0].expect).toBe("lossy");
+    expect(read({ cases: '[{"name": "mine", "expect": "lossless"}]' }).cases[0].expect).toBe("lossless");
+    expect(read({ expect: "unknown" }).cases[0].expect).toBe("unknown");
   });
 });
 

@@ -31,7 +31,7 @@ export class StudyResources {
   readonly cluster = ["cluster-minikube-*", "cluster-kubeconfig", "cluster-k8s"];
   readonly istio = ["istio-namespace", "istio-base", "istio-istiod"];
   readonly workload = ["demo-site-namespace", "demo-site-deployment", "demo-site-service"];
-  readonly test = ["rollout-siege", "verdict-check"];
+  readonly test = ["rollout-test", "verdict-check"];
   get clusterAndIstio(): string[] {
     return [...this.cluster, ...this.istio];
   }

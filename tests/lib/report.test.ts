@@ -49,7 +49,7 @@ describe("errorTimelineChart", () => {
   const svg = errorTimelineChart(results);
   test("one row per case with its peak count, and bars where errors were", () => {
     const labels = texts(svg);
-    expect(labels).toEqual(expect.arrayContaining(["sidecar-hook", "peak 20", "ambient-hook", "peak 128", "peak 0"]));
+    expect(labels).toEqual(expect.arrayContaining(["sidecar-hook", "peak 20 per 0.5 s", "ambient-hook", "peak 128 per 0.5 s", "peak 0 per 0.5 s"]));
     expect([...svg.matchAll(/fill="#c0392b"/g)]).toHaveLength(2 + 2);
   });
   test("a grey band per old pod from its deletion to its end, one running to the chart's end if never seen gone", () => {
@@ -57,7 +57,7 @@ describe("errorTimelineChart", () => {
     const bands = [...errorTimelineChart([results[1]]).matchAll(/<rect x="([\d.]+)" y="\d+" width="([\d.]+)" height="2" fill="#888"\/>/g)];
     expect(bands).toHaveLength(2);
     expect(Number(bands[0][2])).toBeGreaterThan(Number(bands[1][2]));
-    const neverGone = { ...results[1], oldPods: [{ terminatingSeconds: 1, goneSeconds: null }] };
+    const neverGone = { ...results[1], oldPods: [{ run: 1, name: "p", deletedSeconds: 1, goneSeconds: null }] };
     expect([...errorTimelineChart([neverGone]).matchAll(/fill="#888"/g)]).toHaveLength(1);
   });
   test("escapes what it prints", () => {
@@ -68,9 +68,9 @@ describe("errorTimelineChart", () => {
 
 test("the report has the table, how the load ran, both charts and each case's config", () => {
   const markdown = reportMarkdown("Study", results, config.test);
-  expect(markdown).toContain("| sidecar-hook | classic sidecar, preStop 10s | classic | 99.98 %");
+  expect(markdown).toContain("| sidecar-hook | classic sidecar, preStop 10s | classic | 29 / 127708 | 2.27 (");
   expect(markdown).toContain("![availability per case](availability.svg)");
-  expect(markdown).toContain("![errors over time](errors.svg)");
+  expect(markdown).toContain("![failures over time](errors.svg)");
   expect(markdown).toContain('- **native-hook**: native sidecar, preStop 10s; `{"mesh":"sidecar"');
   expect(markdown).toContain("25 concurrent users");
 });

@@ -1,7 +1,7 @@
 import * as path from "path";
 import { readStudyConfig, StudyCase } from "../../config/study";
 import { parseRolloutOutput, RolloutMeasurement } from "../../lib/rolloutOutput";
-import { caseResult, describeSetting, summaryLine, summaryTable } from "../../lib/results";
+import { caseResult, describeSetting, judgedResults, oldPodsWithFailures, summaryLine, summaryTable, verdictLines } from "../../lib/results";
 import { seedHook, seedNoHook, text41x } from "../fixtures/siegeReports";
 import { classicRolloutOutput } from "../harness";
 
@@ -72,12 +72,12 @@ describe("caseResult", () => {
 describe("summaryLine", () => {
   test("the seed's setting, the sidecar found, availability and failed requests", () => {
     expect(summaryLine(caseResult(byName("sidecar-hook"), [parseRolloutOutput(classicRolloutOutput)]))).toBe(
-      "injection=true variant=hook sidecar=classic: 99.98 % available, 29 of 127708 requests failed",
+      "injection=true variant=hook sidecar=classic: 99.98 % available, 29 of 127708 requests failed, 2.27 per 10,000 (95 %: 1.52–3.26), as expected (lossy)",
     );
   });
   test("names the mesh when it is not the sidecar mesh, and the number of runs", () => {
     expect(summaryLine(caseResult(byName("ambient-hook"), [measured(seedHook, "none"), measured(seedHook, "none")]))).toBe(
-      "mesh=ambient injection=false variant=hook sidecar=none: 100.00 % available (mean of 2 runs), 0 of 178102 requests failed",
+      "mesh=ambient injection=false variant=hook sidecar=none: 100.00 % available (mean of 2 runs), 0 of 178102 requests failed, 0.00 per 10,000 (95 %: 0.00–0.17), no expectation",
     );
   });
   test("a failed case says FAILED and why", () => {
@@ -109,4 +109,69 @@ test("summaryTable: one row per case in order, failures with their reason", () =
     caseResult(byName("native-hook"), [parseRolloutOutput("study-status: failed rollout did not finish within 300s\nstudy-sidecar: native\n")]),
   ];
   expect(summaryTable(results)).toMatchSnapshot();
+});
+
+describe("fortio's results", () => {
+  const fortio = (failures: string[], pods: string[], sent = 4000) =>
+    parseRolloutOutput(
+      ["study-status: ok", "study-load: fortio", "study-sidecar: classic", ...pods, `study-requests: sent=${sent} asked=4000 from=-5 to=35`, ...failures].join("\n"),
+    );
+
+  test("each failure goes to the old pod deleted last before it and not yet gone; outside every shutdown, to none", () => {
+    const m = fortio(
+      ["study-failure: 0.6 connectionRefused -1", "study-failure: 0.9 connectionRefused -1", "study-failure: 5.2 connectionReset -1", "study-failure: 30 other -1"],
+      ["study-pod: a deleted=0.5 gone=6.0", "study-pod: b deleted=5.0 gone=11.0"],
+    );
+    expect(oldPodsWithFailures(1, m)).toEqual([
+      { run: 1, name: "a", deletedSeconds: 0.5, goneSeconds: 6, failures: 2, failureSpanSeconds: 0.3 },
+      { run: 1, name: "b", deletedSeconds: 5, goneSeconds: 11, failures: 1, failureSpanSeconds: 0 },
+    ]);
+  });
+
+  test("the failure rate over all runs, with its exact interval, and the expectation checked", () => {
+    const result = caseResult(byName("nomesh-nohook"), [fortio(["study-failure: 0.6 connectionRefused -1"], []), fortio([], [], 6000)]);
+    expect(result).toMatchObject({ load: "fortio", requests: 10000, failures: 1, failuresPer10k: 1, failuresPer10kLower: 0.03, expect: "lossy", asExpected: true });
+    expect(result.failuresPer10kUpper).toBeCloseTo(5.57, 2);
+    expect(caseResult(byName("nomesh-hook"), [fortio(["study-failure: 0.6 connectionRefused -1"], [])]).asExpected).toBe(false);
+  });
+});
+
+describe("judgedResults", () => {
+  const siege = (report: string) => measured(report);
+  const results = () => [
+    caseResult(byName("nomesh-nohook"), [siege(seedNoHook)]),
+    caseResult(byName("nomesh-hook"), [siege(seedHook)]),
+    caseResult(byName("sidecar-hook"), [siege(text41x)]),
+    caseResult(byName("drain-hook"), [siege(seedHook)]),
+    caseResult(byName("native-hook"), [siege(text41x)]),
+  ];
+
+  test("each fix against its baseline: the sidecar fixes against sidecar-hook, nomesh-hook against nomesh-nohook", () => {
+    const judged = judgedResults(results());
+    expect(judged.map((r) => [r.case, r.baseline?.case])).toEqual([
+      ["nomesh-nohook", undefined],
+      ["nomesh-hook", "nomesh-nohook"],
+      ["sidecar-hook", undefined],
+      ["drain-hook", "sidecar-hook"],
+      ["native-hook", "sidecar-hook"],
+    ]);
+    // 0 of 89051 against 132 of 5252: far more than chance; the same counts: no difference.
+    expect(judged[3].baseline).toMatchObject({ differs: true });
+    expect(judged[3].baseline!.pValue).toBeLessThan(1e-10);
+    expect(judged[4].baseline).toEqual({ case: "sidecar-hook", pValue: 1, differs: false });
+  });
+
+  test("no baseline among the cases, no comparison; a failed baseline is none", () => {
+    expect(judgedResults([caseResult(byName("drain-hook"), [siege(seedHook)])])[0].baseline).toBeUndefined();
+  });
+
+  test("the gate marks the cases above it, and the verdict names each with its figures", () => {
+    const judged = judgedResults(results(), 10);
+    expect(judged.map((r) => r.aboveGate)).toEqual([false, false, true, false, true]);
+    expect(verdictLines(judged, 10)).toEqual([
+      "sidecar-hook: 251.33 failures per 10,000 requests (132 of 5252; 95 % interval 210.7–297.35), above maxFailuresPer10k=10",
+      "native-hook: 251.33 failures per 10,000 requests (132 of 5252; 95 % interval 210.7–297.35), above maxFailuresPer10k=10",
+    ]);
+    expect(judgedResults(results()).every((r) => r.aboveGate === undefined)).toBe(true);
+  });
 });

@@ -15,8 +15,8 @@ describe("parseRolloutOutput", () => {
         { atSeconds: 2, count: 9 },
       ],
       pods: [
-        { name: "demo-site-7d9c-aaaaa", terminatingSeconds: 0.6, goneSeconds: 12.1 },
-        { name: "demo-site-7d9c-bbbbb", terminatingSeconds: 7.3, goneSeconds: 18.2 },
+        { name: "demo-site-7d9c-aaaaa", deletedSeconds: 0.6, goneSeconds: 12.1 },
+        { name: "demo-site-7d9c-bbbbb", deletedSeconds: 7.3, goneSeconds: 18.2 },
       ],
     });
     expect(measurement.report).toMatchObject({ availability: 99.98, transactions: 127679, failedTransactions: 29 });

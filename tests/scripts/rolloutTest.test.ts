@@ -4,11 +4,28 @@ import { execFile, execFileSync, spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { fortioArguments } from "../../components/rolloutTest";
+import { TestSettings } from "../../config/study";
 import { loadJobManifest } from "../../lib/loadJob";
+import { fortioDir } from "../support/fortio";
 import { errorWindow, parseRolloutOutput } from "../../lib/rolloutOutput";
 import { FlakyServer, startFlakyServer } from "../support/flakyServer";
 
 const projectDir = path.resolve(__dirname, "../..");
+const fortio = fortioDir();
+const testSettings: TestSettings = {
+  load: "fortio",
+  qps: 100,
+  loadFrom: "cluster",
+  loadImage: "fortio/fortio:1.75.3",
+  loadNamespace: "demo-site-load",
+  concurrency: 4,
+  warmupSeconds: 1,
+  settleSeconds: 1,
+  rolloutTimeoutSeconds: 10,
+  repeats: 1,
+  run: "",
+};
 const fakeCluster = path.join(projectDir, "tests/support/fake-cluster");
 const haveSiege = fs.existsSync("/usr/bin/siege") || process.env.PATH!.split(":").some((d) => fs.existsSync(path.join(d, "siege")));
 if (!haveSiege) console.warn("siege is not on PATH: the rollout script tests are skipped (apt-get install siege)");
@@ -80,7 +97,8 @@ const availability = (stdout: string) => Number(stdout.match(/^Availability:\s+(
       WARMUP_SECONDS: "1",
       SETTLE_SECONDS: "1",
       ROLLOUT_TIMEOUT_SECONDS: "10",
-      SIEGE_TIME_LIMIT_SECONDS: "60",
+      LOAD: "siege",
+      LOAD_TIME_LIMIT_SECONDS: "60",
       LOAD_FROM: "host",
       FAKE_STATE: state,
       FAKE_FAULT_FILE: server.faultFile!,
@@ -103,7 +121,8 @@ const availability = (stdout: string) => Number(stdout.match(/^Availability:\s+(
     // Errors fall into the outage, which starts with the restart and lasts half a second.
     const bins = studyLine(run.stdout, "error-bins")!.trim().split(" ").map(Number);
     for (let i = 0; i < bins.length; i += 2) expect(bins[i]).toBeGreaterThanOrEqual(-0.5);
-    expect(run.stdout).toMatch(/^study-pod: demo-site-old-a terminating=\d+\.\d gone=\d+\.\d$/m);
+    // Deleted at the restart, as the watch saw it: never before the restart was sent.
+    expect(run.stdout).toMatch(/^study-pod: demo-site-old-a deleted=\d+\.\d{3} gone=\d+\.\d{3}$/m);
     expect(run.stderr).toMatch(/rollout restart issued/);
     expect(run.stderr).toMatch(/siege stopped/);
 
@@ -276,17 +295,17 @@ const availability = (stdout: string) => Number(stdout.match(/^Availability:\s+(
   describe("with siege in a Job in the cluster (LOAD_FROM=cluster)", () => {
     const job = (script: string) =>
       JSON.stringify(
-        loadJobManifest({
-          namespace: "demo-site-load",
-          name: "siege",
-          image: "debian:bookworm-slim",
-          targetUrl: "http://demo-site.demo-site.svc.cluster.local:80/",
-          concurrency: 4,
-          timeLimitSeconds: 60,
-          deadlineSeconds: 120,
-          siegerc: fs.readFileSync(path.join(projectDir, "siege/siegerc"), "utf8"),
-          script,
-        }),
+        loadJobManifest(
+          { namespace: "demo-site-load", name: "siege", image: "debian:bookworm-slim", deadlineSeconds: 120 },
+          {
+            load: "siege",
+            targetUrl: "http://demo-site.demo-site.svc.cluster.local:80/",
+            concurrency: 4,
+            timeLimitSeconds: 60,
+            siegerc: fs.readFileSync(path.join(projectDir, "siege/siegerc"), "utf8"),
+            script,
+          },
+        ),
       );
     const clusterEnv = (overrides: Record<string, string> = {}) =>
       env({
@@ -351,6 +370,64 @@ const availability = (stdout: string) => Number(stdout.match(/^Availability:\s+(
       const run = await runScript(clusterEnv({ LOAD_JOB: job("echo 'E: Unable to locate package siege' >&2; exit 100"), ROLLOUT_TIMEOUT_SECONDS: "3" }));
       expect(run.code).toBe(0);
       expect(studyLine(run.stdout, "status")).toMatch(/^failed the load Job did not start siege within 3s: .*Unable to locate package siege/);
+    });
+  });
+
+  (fortio ? describe : describe.skip)("with fortio (LOAD=fortio)", () => {
+    const fortioEnv = (overrides: Record<string, string> = {}) =>
+      env({
+        PATH: `${fortio}:${fakeCluster}:${process.env.PATH}`,
+        LOAD: "fortio",
+        QPS: "100",
+        CONCURRENCY: "4",
+        KEEPALIVE: "false",
+        REQUEST_TIMEOUT_SECONDS: "2",
+        ...overrides,
+      });
+
+    test("on this machine: every failed request timed inside the outage, each a reset, at the rate asked", async () => {
+      const run = await runScript(fortioEnv());
+      expect(run.code).toBe(0);
+      const measurement = parseRolloutOutput(run.stdout);
+      expect(measurement).toMatchObject({ status: "ok", load: "fortio", sidecar: "none" });
+      const { failures, fortio: figures } = measurement;
+      // The outage starts with the restart and lasts half a second: about 50 requests at 100 a second.
+      expect(failures!.length).toBeGreaterThan(10);
+      expect(measurement.errors).toMatchObject({ connectionReset: failures!.length, other: 0 });
+      for (const failure of failures!) {
+        expect(failure.atSeconds).toBeGreaterThanOrEqual(-0.01);
+        expect(failure.atSeconds).toBeLessThan(2);
+      }
+      // A loaded machine may start fortio late, never send more than asked.
+      expect(figures!.sent).toBeLessThanOrEqual(figures!.asked * 1.05);
+      expect(figures!.sent).toBeGreaterThan(figures!.asked * 0.5);
+      expect(figures!.latencyBefore!.count).toBeGreaterThan(0);
+      expect(run.stderr).toMatch(/fortio stopped/);
+    });
+
+    test("in a Job in the cluster: the pod's output holds the same record", async () => {
+      const job = JSON.stringify(
+        loadJobManifest(
+          { namespace: "demo-site-load", name: "fortio", image: "fortio/fortio:1.75.3", deadlineSeconds: 120 },
+          { load: "fortio", args: fortioArguments({ ...testSettings, qps: 100, concurrency: 4 }, "close", "http://demo-site.demo-site.svc.cluster.local:80/") },
+        ),
+      );
+      const run = await runScript(
+        fortioEnv({ LOAD_FROM: "cluster", LOAD_NAMESPACE: "demo-site-load", LOAD_JOB_NAME: "fortio", LOAD_JOB: job, PATH: `${fortio}:${fakeCluster}:${toolsWithout("minikube")}` }),
+      );
+      const measurement = parseRolloutOutput(run.stdout);
+      expect([measurement.status, measurement.reason, run.stderr.slice(-600)]).toEqual(["ok", undefined, expect.any(String)]);
+      expect(measurement.failures!.length).toBeGreaterThan(10);
+      expect(measurement.errors.connectionReset).toBe(measurement.failures!.length);
+      // The fake pod ended with its Job.
+      expect(fs.readFileSync(path.join(state, "kubectl.calls"), "utf8")).toMatch(/delete job fortio/);
+    });
+
+    test("a fortio of another version is a failed measurement that says which to install", async () => {
+      const shims = fs.mkdtempSync(path.join(os.tmpdir(), "fortio-version-"));
+      fs.writeFileSync(path.join(shims, "fortio"), "#!/bin/sh\necho 1.60.0\n", { mode: 0o755 });
+      const run = await runScript(fortioEnv({ PATH: `${shims}:${fakeCluster}:${process.env.PATH}` }));
+      expect(studyLine(run.stdout, "status")).toMatch(/^failed fortio on PATH is version 1.60.0; .*go install fortio.org\/fortio@v1.75.3/);
     });
   });
 

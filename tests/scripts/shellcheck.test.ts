@@ -4,10 +4,11 @@ import * as fs from "fs";
 import * as path from "path";
 
 const projectDir = path.resolve(__dirname, "../..");
+const sourcedScripts = ["process-group.sh", "load-siege.sh", "load-fortio.sh"];
 const scripts = [
   ...fs
     .readdirSync(path.join(projectDir, "scripts"))
-    .filter((f) => f !== "process-group.sh")
+    .filter((f) => f.endsWith(".sh") && !sourcedScripts.includes(f))
     .map((f) => `scripts/${f}`),
   ...fs.readdirSync(path.join(projectDir, "tests/support/fake-cluster")).map((f) => `tests/support/fake-cluster/${f}`),
   ".ci/run",
@@ -18,7 +19,7 @@ const scripts = [
   "engine/node/node.sh",
 ];
 // Sourced by the scripts above, which set the shell's options for it.
-const sourced = ["engine/common.sh", "scripts/process-group.sh"];
+const sourced = ["engine/common.sh", ...sourcedScripts.map((f) => `scripts/${f}`)];
 const haveShellcheck = spawnSync("shellcheck", ["--version"]).status === 0;
 if (!haveShellcheck) console.warn("shellcheck is not on PATH: the script lint is skipped (apt-get install shellcheck)");
 

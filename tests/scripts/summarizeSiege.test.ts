@@ -1,20 +1,16 @@
 // scripts/summarize-siege.sh on siege output we write by hand, line by line as siege prints it.
 import { execFileSync } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { parseRolloutOutput } from "../../lib/rolloutOutput";
 
 const script = path.resolve(__dirname, "../../scripts/summarize-siege.sh");
 const restartAt = 1000;
 
-function summarize(stampedSiege: string[], podsLog: string[]): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "summarize-"));
-  const pods = path.join(dir, "pods.log");
-  fs.writeFileSync(pods, podsLog.map((l) => `${l}\n`).join(""));
+function summarize(stampedSiege: string[]): string {
   return execFileSync("bash", [script], {
     input: stampedSiege.map((l) => `${l}\n`).join(""),
-    env: { PATH: process.env.PATH, RESTART_AT: String(restartAt), PODS_LOG: pods },
+    env: { PATH: process.env.PATH, RESTART_AT: String(restartAt) },
     encoding: "utf8",
   });
 }
@@ -47,7 +43,6 @@ test("counts failed requests by their lines, bins them by half second around the
       "1001.600 HTTP/1.1 408     0.00 secs:       0 bytes ==> GET  /",
       ...report,
     ],
-    ["999.5 demo-a= demo-b=", "1000.5 demo-a=2026-01-01T00:00:00Z demo-b= demo-c=", "1003.0 demo-b= demo-c="],
   );
   const lines = out.split("\n");
   expect(lines.filter((l) => l.startsWith("study-errors:")).sort()).toEqual([
@@ -56,7 +51,6 @@ test("counts failed requests by their lines, bins them by half second around the
     "study-errors: 2 [error] socket: read error Connection reset by peer sock.c:635: Connection reset by peer",
   ]);
   expect(lines).toContain("study-error-bins: -5 1 1 2 1.5 1");
-  expect(lines).toContain("study-pod: demo-a terminating=0.5 gone=3.0");
   expect(lines).toContain("The server is now under siege...");
   expect(out).not.toMatch(/HTTP\/1.1 200|\x1b/);
   const measurement = parseRolloutOutput(`study-status: ok\nstudy-sidecar: classic\n${out}`);
@@ -73,13 +67,6 @@ test("counts failed requests by their lines, bins them by half second around the
   expect(measurement.report?.availability).toBe(97.09);
 });
 
-test("a pod still there at the end is never gone", () => {
-  const out = summarize(report, ["1000.5 demo-a=2026-01-01T00:00:00Z", "1001.0 demo-a=2026-01-01T00:00:00Z"]);
-  expect(out).toContain("study-pod: demo-a terminating=0.5 gone=never");
-  expect(out).not.toContain("study-errors");
-  expect(out).not.toContain("study-error-bins");
-});
-
 const alert = (message: string) => `[\x1b[1;32malert\x1b[0m] ${message}`;
 const error = (message: string) => `[\x1b[1;33merror\x1b[0m] ${message}`;
 const notReady = alert("socket: select and discovered it's not ready sock.c:384: Connection timed out");
@@ -89,7 +76,7 @@ const studyLines = (out: string, key: string) => out.split("\n").filter((l) => l
 
 describe("each failed request counted once, by the line that ends it", () => {
   test("a connect that timed out prints two lines (select, then read check), from two threads interleaved: two failures", () => {
-    const out = summarize(["1001.000 " + notReady, "1001.001 " + notReady, "1001.002 " + readCheck, "1001.003 " + readCheck, ...failedAs(2)], []);
+    const out = summarize(["1001.000 " + notReady, "1001.001 " + notReady, "1001.002 " + readCheck, "1001.003 " + readCheck, ...failedAs(2)]);
     expect(studyLines(out, "errors")).toEqual([`study-errors: 2 [alert] socket: read check timed out(1) sock.c:273: Connection timed out`]);
     expect(out).toContain("study-error-bins: 1 2");
     expect(out).not.toContain("not ready");
@@ -98,7 +85,7 @@ describe("each failed request counted once, by the line that ends it", () => {
   });
 
   test("the polled form of the first line, from siege's poll path (descriptors past FD_SETSIZE), is not counted either", () => {
-    const out = summarize(["1001.000 " + alert("socket: polled(30) and discovered it's not ready sock.c:421: Connection timed out"), "1001.000 " + readCheck, ...failedAs(1)], []);
+    const out = summarize(["1001.000 " + alert("socket: polled(30) and discovered it's not ready sock.c:421: Connection timed out"), "1001.000 " + readCheck, ...failedAs(1)]);
     expect(studyLines(out, "errors")).toHaveLength(1);
     expect(parseRolloutOutput(`study-status: ok\n${out}`).errors.timeout).toBe(1);
   });
@@ -110,20 +97,19 @@ describe("each failed request counted once, by the line that ends it", () => {
         "1001.000 " + error("Name or service not known: demo-site.demo-site.svc.cluster.local"),
         ...failedAs(1),
       ],
-      [],
     );
     expect(studyLines(out, "errors")).toEqual(["study-errors: 1 [error] Name or service not known: demo-site.demo-site.svc.cluster.local"]);
     expect(parseRolloutOutput(`study-status: ok\n${out}`).errors).toMatchObject({ other: 1, linesOverCount: 0, closedWithoutResponse: 0 });
   });
 
   test("lines printed while closing a socket end no request", () => {
-    const out = summarize(["1001.000 " + error("unable to close the socket sock.c:770: Bad file descriptor"), ...failedAs(0)], []);
+    const out = summarize(["1001.000 " + error("unable to close the socket sock.c:770: Bad file descriptor"), ...failedAs(0)]);
     expect(out).not.toContain("study-errors");
     expect(out).not.toContain("study-failures");
   });
 
   test("failed requests without a line are closedWithoutResponse, and get no time", () => {
-    const out = summarize([`1001.200 [${reset}`, ...failedAs(5)], []);
+    const out = summarize([`1001.200 [${reset}`, ...failedAs(5)]);
     expect(out).toContain("study-failures: closedWithoutResponse 4");
     expect(out).toContain("study-error-bins: 1 1");
     const measurement = parseRolloutOutput(`study-status: ok\n${out}`);
@@ -132,7 +118,7 @@ describe("each failed request counted once, by the line that ends it", () => {
   });
 
   test("more failure lines than siege's failed count: the difference is linesOverCount, nothing is dropped", () => {
-    const out = summarize([`1001.200 [${reset}`, `1001.300 [${reset}`, `1001.400 [${reset}`, ...failedAs(1)], []);
+    const out = summarize([`1001.200 [${reset}`, `1001.300 [${reset}`, `1001.400 [${reset}`, ...failedAs(1)]);
     expect(out).toContain("study-failures: linesOverCount 2");
     const errors = parseRolloutOutput(`study-status: ok\n${out}`).errors;
     expect(errors).toMatchObject({ connectionReset: 3, closedWithoutResponse: 0, linesOverCount: 2 });
@@ -140,20 +126,20 @@ describe("each failed request counted once, by the line that ends it", () => {
 
   test("reads siege's failed count from a JSON report, and from the last report when there are two", () => {
     const json = ["1030.000 {", '1030.000 \t"failed_transactions":\t\t           3,', "1030.000 }"];
-    expect(summarize(json, [])).toContain("study-failures: closedWithoutResponse 3");
-    expect(summarize([...failedAs(9), ...failedAs(2)], [])).toContain("study-failures: closedWithoutResponse 2");
-    expect(summarize([...failedAs(9), ...json], [])).toContain("study-failures: closedWithoutResponse 3");
+    expect(summarize(json)).toContain("study-failures: closedWithoutResponse 3");
+    expect(summarize([...failedAs(9), ...failedAs(2)])).toContain("study-failures: closedWithoutResponse 2");
+    expect(summarize([...failedAs(9), ...json])).toContain("study-failures: closedWithoutResponse 3");
   });
 
   test("no report, no reconciliation: the measurement fails on the missing report anyway", () => {
-    const out = summarize([`1001.200 [${reset}`], []);
+    const out = summarize([`1001.200 [${reset}`]);
     expect(out).not.toContain("study-failures");
     expect(parseRolloutOutput(`study-status: ok\n${out}`).status).toBe("failed");
   });
 
   test("a verbose line counts only for the codes siege fails: 408, 418, 500-509", () => {
     const verbose = (code: number) => `1001.000 HTTP/1.1 ${code}     0.00 secs:       3 bytes ==> GET  /`;
-    const out = summarize([...[200, 404, 408, 418, 429, 500, 503, 509, 510, 599].map(verbose), ...failedAs(5)], []);
+    const out = summarize([...[200, 404, 408, 418, 429, 500, 503, 509, 510, 599].map(verbose), ...failedAs(5)]);
     expect(studyLines(out, "errors").sort()).toEqual(
       ["408", "418", "500", "503", "509"].map((code) => `study-errors: 1 HTTP ${code}`).sort(),
     );
@@ -180,7 +166,7 @@ describe.each(["4.0.7", "4.1.6", "4.1.7"])("siege %s's own lines", (version) => 
     ["408", 6, { timeout: 6 }],
     ["reset-after-header", 0, { connectionReset: 6, linesOverCount: 6 }],
   ])("%s: %d failed", (name, failed, counts) => {
-    const measurement = parseRolloutOutput(`study-status: ok\n${summarize(fixture(name), [])}`);
+    const measurement = parseRolloutOutput(`study-status: ok\n${summarize(fixture(name))}`);
     expect(measurement.report!.failedTransactions).toBe(failed);
     const zeros = Object.fromEntries(Object.keys(measurement.errors).map((key) => [key, 0]));
     expect(measurement.errors).toEqual({ ...zeros, ...counts });

@@ -11,12 +11,19 @@ const state = process.argv[2];
 const job = JSON.parse(fs.readFileSync(0, "utf8"));
 const container = job.spec.template.spec.containers[0];
 const env = { ...process.env };
-for (const { name, value } of container.env) env[name] = value;
+for (const { name, value } of container.env ?? []) env[name] = value;
 env.STOP_FILE = path.join(state, "stop");
 env.TARGET_URL = process.env.FAKE_URL;
 const skewMs = Number(process.env.FAKE_POD_CLOCK_OFFSET ?? 0) * 1000;
 const log = fs.openSync(path.join(state, "job.log"), "a");
-const child = spawn(container.command[0], container.command.slice(1), { env, stdio: ["ignore", "pipe", "pipe"] });
+// siege's Job runs a command of its own; fortio's runs the image's entrypoint, fortio, on its URL,
+// its output through a pipe: a container's output is one (containerd's FIFO), which fortio opens as
+// /dev/stdout for its access log, while node gives a child a socket, which cannot be opened.
+const [command, ...args] = container.command ?? ["bash", "-c", '"$@" | cat', "fortio", "fortio", ...container.args.slice(0, -1), process.env.FAKE_URL];
+// A process group of its own, as a container's processes are together: the fake kubectl ends it
+// whole when the Job is deleted.
+const child = spawn(command, args, { env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+fs.writeFileSync(path.join(state, "pod.pid"), String(child.pid));
 for (const stream of [child.stdout, child.stderr]) {
   readline.createInterface({ input: stream }).on("line", (line) => fs.writeSync(log, `${new Date(Date.now() + skewMs).toISOString()} ${line}\n`));
 }

@@ -1,0 +1,74 @@
+# fortio as the rollout test's load (LOAD=fortio), sourced by scripts/rollout-test.sh, whose helpers
+# (log, require, now, kube_load, find_host_url, start_load_job) and $work it uses.
+#   load_start    starts fortio on this machine (LOAD_FROM=host) or in the load Job (cluster)
+#   load_stop     stops it, leaving its access log (a line per request) and its log in $work
+#   load_failure  prints why the load failed, if it did
+#   load_summary  prints fortio's study-* lines (scripts/summarize-fortio.ts)
+# fortio sends QPS requests a second, whatever the answers, spread evenly over CONCURRENCY
+# connections; a request that cannot start on time is skipped (-nocatchup), so a generator that
+# falls behind shows as fewer requests sent than asked. In the cluster, the Job's pod writes both
+# logs to its output, which is read when the load stops (its image may have no shell to stop it
+# with); its times are the node's clock, taken to be this machine's.
+# Env: QPS, CONCURRENCY, KEEPALIVE (true|false), REQUEST_TIMEOUT_SECONDS, LOAD_TIME_LIMIT_SECONDS;
+# cluster: LOAD_JOB (the Job, JSON, fortio's arguments in it).
+# shellcheck shell=bash
+# shellcheck disable=SC2154 # work, url, load_pod, restart_at, pod_lines: scripts/rollout-test.sh's
+
+fortio_version=1.75.3
+stop_at=""
+
+load_start() {
+  : "${QPS:?}" "${KEEPALIVE:?}" "${REQUEST_TIMEOUT_SECONDS:?}"
+  if [ "$LOAD_FROM" = cluster ]; then
+    start_load_job '"latency"|Starting http test'
+    return
+  fi
+  require fortio "install fortio $fortio_version: go install fortio.org/fortio@v$fortio_version"
+  local found
+  found=$(fortio version 2>/dev/null || true)
+  if [ "$found" != "$fortio_version" ]; then
+    measurement_failed "fortio on PATH is version ${found:-unknown}; the lab reads the logs of fortio $fortio_version: go install fortio.org/fortio@v$fortio_version"
+  fi
+  find_host_url
+  log "load target: $url"
+  # A time limit of its own keeps fortio bounded even if this script is killed before it stops it.
+  fortio load -qps "$QPS" -c "$CONCURRENCY" -t "${LOAD_TIME_LIMIT_SECONDS}s" -uniform -nocatchup -allow-initial-errors \
+    -keepalive="$KEEPALIVE" -timeout "${REQUEST_TIMEOUT_SECONDS}s" \
+    -access-log-file "$work/access.log" -access-log-format json "$url" >"$work/fortio.out" 2>"$work/fortio.log" &
+  load_pid=$!
+  log "fortio started: $QPS requests a second over $CONCURRENCY connections"
+}
+
+load_stop() {
+  stop_at=$(now)
+  if [ "$LOAD_FROM" = cluster ]; then
+    # What the pod wrote until now; the Job itself goes with the test's cleanup.
+    kube_load logs "$load_pod" >"$work/pod.log" 2>&1 || log "could not read the load pod's log"
+    grep '^{"latency"' "$work/pod.log" >"$work/access.log" || true
+    grep '^{"ts"' "$work/pod.log" >"$work/fortio.log" || true
+    return
+  fi
+  kill -INT "$load_pid" 2>/dev/null || true
+  local waited=0
+  while kill -0 "$load_pid" 2>/dev/null && [ "$waited" -lt 20 ]; do
+    sleep 0.5
+    waited=$((waited + 1))
+  done
+  if kill -0 "$load_pid" 2>/dev/null; then
+    log "fortio did not exit 10s after SIGINT: ended with SIGKILL"
+    kill -KILL "$load_pid" 2>/dev/null || true
+  fi
+  wait "$load_pid" || true
+  load_pid=""
+}
+
+load_failure() {
+  if [ ! -s "$work/access.log" ]; then
+    echo "fortio recorded no request: $(tail -n 3 "$work/fortio.log" "$work/pod.log" 2>/dev/null | tr '\n' ' ')"
+  fi
+}
+
+load_summary() {
+  ACCESS_LOG="$work/access.log" FORTIO_LOG="$work/fortio.log" RESTART_AT="$restart_at" STOP_AT="$stop_at" \
+    POD_LINES="$pod_lines" "$(dirname "$0")/../node_modules/.bin/ts-node" --transpile-only "$(dirname "$0")/summarize-fortio.ts"
+}
