@@ -131,7 +131,9 @@ class Reader {
   constructor(
     private readonly source: ConfigSource,
     readonly where = "",
-    private readonly own: (key: ConfigKey) => boolean = (key) => source(key) !== undefined,
+    // The CLI hands the program Pulumi.yaml's default of every key it was not given: a stack's key is
+    // set only when it differs from its default.
+    private readonly own: (key: ConfigKey) => boolean = (key) => ![undefined, String(configKeys[key].default)].includes(source(key)),
   ) {}
 
   /** Whether the key is set where this reader reads: by the case itself, or in the stack's config. */

@@ -1,6 +1,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { configKeys } from "../../config/keys";
 import { ConfigError, readStudyConfig } from "../../config/study";
 
 const projectDir = path.resolve(__dirname, "../..");
@@ -213,10 +214,18 @@ describe("readStudyConfig", () => {
       );
     });
 
+    test("a drain of a few seconds with exit on zero connections is refused too", () => {
+      expect(() => read({ injection: "true", proxyDrainSeconds: "3", exitOnZeroActiveConnections: "true" })).toThrow(
+        'config proxyDrainSeconds="3" is invalid: with exitOnZeroActiveConnections=true',
+      );
+    });
+
     test("a drain above Istio's drainDuration is a warning: Envoy's listeners close at 45 s", () => {
       expect(read({ injection: "true", proxyDrainSeconds: "60" }).warnings).toEqual([
         "proxyDrainSeconds=60 is above Istio's drainDuration of 45 s: Envoy closes its listeners 45 s into the drain, so new connections are refused from then on",
       ]);
+      expect(read({ injection: "true", proxyDrainSeconds: "46" }).warnings).toHaveLength(1);
+      expect(read({ injection: "true", proxyDrainSeconds: "45" }).warnings).toEqual([]);
     });
 
     test("preStopSeconds with variant=nohook is a warning", () => {
@@ -286,6 +295,15 @@ spec: {selector: {app: shop}, ports: [{port: 80}]}
       expect(() => read({ manifest })).toThrow(message);
     });
   });
+});
+
+test("as the CLI runs it, with every key of Pulumi.yaml at its default: no key counts as set, nothing is refused or warned", () => {
+  const withDefaults = (values: Record<string, string>) => (key: string) => values[key] ?? String(configKeys[key as keyof typeof configKeys].default);
+  const config = readStudyConfig(withDefaults({ variant: "nohook" }), projectDir, "dev");
+  expect(config.warnings).toEqual([]);
+  expect(readStudyConfig(withDefaults({ variant: "nohook", preStopSeconds: "20" }), projectDir, "dev").warnings).toHaveLength(1);
+  expect(() => readStudyConfig(withDefaults({}), projectDir, "dev")).not.toThrow();
+  expect(() => readStudyConfig(withDefaults({ qps: "50" }), projectDir, "dev")).toThrow('config qps="50" is invalid: it does nothing with load=siege');
 });
 
 describe("the load and how its figures are judged", () => {
