@@ -79,9 +79,9 @@ const shutdownMarginSeconds = 15;
 const kubernetesDefaultGraceSeconds = 30;
 
 /**
- * The grace period must outlast the preStop sleep and the sidecar's drain that follows it (a native
- * sidecar drains only after the app has exited), or the kubelet's SIGKILL would cut the very
- * shutdown this study measures.
+ * The grace period must outlast the preStop sleep and the sidecar's drain that follows it, or the
+ * kubelet's SIGKILL would cut the very shutdown this study measures. (A native sidecar starts its
+ * drain from its own preStop at the deletion, and exits as soon as it gets SIGTERM, after the app.)
  */
 export function terminationGracePeriodSeconds(settings: PodShutdownSettings, declared?: number): number {
   const drain = Math.max(settings.proxyDrainSeconds || istioDefaultDrainSeconds, proxyMinimumDrainSeconds(settings));

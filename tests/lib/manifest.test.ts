@@ -111,6 +111,11 @@ describe("a preStop sleep on the proxy (proxyPreStopSeconds)", () => {
     expect(pod.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(15 + 5);
   });
 
+  test("a proxy sleep longer than the app's, and than Kubernetes' default grace period, is outlasted too", () => {
+    const pod = renderDeployment(demoSite, "lab", 3, { ...hook, proxyPreStopSeconds: 60 }).spec.template.spec;
+    expect(pod.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(60 + 5);
+  });
+
   test("0: no such container", () => {
     expect(renderDeployment(demoSite, "lab", 3, hook).spec.template.spec.containers.map((c: any) => c.name)).toEqual(["nginx"]);
   });

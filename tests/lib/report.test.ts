@@ -37,6 +37,16 @@ describe("availabilityChart", () => {
   test("starts its axis below the lowest availability, and labels the start", () => {
     expect(texts(svg)).toEqual(expect.arrayContaining(["97.00", "100.00"]));
   });
+  test("draws each case's min–max across its runs right of the axis's start, within the plot", () => {
+    const spread = { ...results[0], runs: 3, availability: 99.5, availabilityMin: 97.1, availabilityMax: 100 };
+    const chart = availabilityChart([spread, results[1]]);
+    const [whisker] = [...chart.matchAll(/<line x1="([\d.]+)" x2="([\d.]+)" y1="[\d.]+" y2="[\d.]+" stroke="black"\/>/g)];
+    expect(whisker).toBeDefined();
+    expect(Number(whisker[1])).toBeGreaterThanOrEqual(170);
+    expect(Number(whisker[2])).toBeLessThanOrEqual(170 + 420);
+    expect(Number(whisker[1])).toBeLessThan(Number(whisker[2]));
+  });
+
   test("draws longer bars for higher availability", () => {
     const widths = [...svg.matchAll(/<rect x="170" y="[\d.]+" width="([\d.]+)"/g)].map((m) => Number(m[1]));
     expect(widths).toHaveLength(3);

@@ -167,7 +167,9 @@ const availability = (stdout: string) => Number(stdout.match(/^Availability:\s+(
     // A stuck rollout: the test would wait for it for ROLLOUT_TIMEOUT_SECONDS.
     const shell = spawn("/bin/sh", ["-c", "bash scripts/rollout-test.sh"], {
       cwd: projectDir,
-      env: env({ FAKE_ROLLOUT: "stuck", FAKE_OUTAGE_SECONDS: "0", ROLLOUT_TIMEOUT_SECONDS: "120" }),
+      // A rollout status that hangs as long as the test would wait: only an end of the whole
+      // process group frees the pipes soon.
+      env: env({ FAKE_ROLLOUT: "stuck", FAKE_STUCK_SECONDS: "120", FAKE_OUTAGE_SECONDS: "0", ROLLOUT_TIMEOUT_SECONDS: "120" }),
     });
     let stderr = "";
     shell.stderr.on("data", (chunk) => (stderr += chunk));
@@ -195,6 +197,14 @@ const availability = (stdout: string) => Number(stdout.match(/^Availability:\s+(
     expect(measurement.pods.map((p) => p.goneSeconds === null)).toEqual([false, false]);
     // 1 s warm-up, 5 s until the old pods are gone, 1 s settle.
     expect(measurement.report!.elapsedSeconds).toBeGreaterThanOrEqual(6.5);
+  });
+
+  test("waits for old pods as long as their grace period allows, well past 10 s", async () => {
+    // The rollout itself takes 1.5 s, and the wait counts whole seconds: 14 s is past any cap of 10 s.
+    const run = await runScript(env({ FAKE_OUTAGE_SECONDS: "0", FAKE_TERMINATION_SECONDS: "14", FAKE_GRACE_SECONDS: "20" }));
+    const measurement = parseRolloutOutput(run.stdout);
+    expect(measurement.pods.map((p) => p.goneSeconds !== null && p.goneSeconds >= 14)).toEqual([true, true]);
+    expect(measurement.oldPodsGoneSeconds).toBeGreaterThanOrEqual(14);
   });
 
   test("waits for an old pod no longer than its grace period and a margin", async () => {
