@@ -10,7 +10,6 @@ import { Verdict } from "./components/verdict";
 import { DemoSite } from "./components/workload";
 import { readStudyConfig } from "./config/study";
 import { istioPlan, probeInstalledIstio } from "./lib/installedIstio";
-import { serviceClusterUrl } from "./lib/loadJob";
 import { planMinikubeCluster } from "./lib/minikubeProfile";
 import { RolloutMeasurement } from "./lib/rolloutOutput";
 import { caseResourceName } from "./lib/naming";
@@ -94,7 +93,7 @@ for (let repeat = 1; repeat <= config.test.repeats; repeat++) {
         deployment: studyCase.manifest.deployment.metadata.name,
         service: studyCase.manifest.service.metadata.name,
         podSelector: site.podSelector,
-        clusterUrl: serviceClusterUrl(studyCase.manifest.service, studyCase.namespace),
+        clusterUrl: site.clusterUrl,
       },
       settings: config.test,
       measured: { ...caseSetting(studyCase), replicas: studyCase.replicas, workload: site.fingerprint, repeat, ...measuredOn },

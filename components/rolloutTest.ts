@@ -15,8 +15,8 @@ export interface RolloutTarget {
   deployment: string;
   service: string;
   podSelector: string;
-  /** The Service's address inside the cluster, for siege in a Job. */
-  clusterUrl: string;
+  /** The Service's address inside the cluster, for the load Job. */
+  clusterUrl: pulumi.Input<string>;
 }
 
 export interface RolloutTestArgs {
@@ -50,12 +50,16 @@ export function readLoadFiles(): LoadFiles {
   };
 }
 
-/** fortio and siege give up on a request after this long (siege/siegerc's `timeout`). */
-export const requestTimeoutSeconds = 10;
+/**
+ * fortio gives up on a request after this long. Short, because a connection fortio waits on skips its
+ * next requests: a connect to a pod that is gone, which hangs (no RST comes back), holds its
+ * connection this long. siege keeps the seed's 10 s (siege/siegerc).
+ */
+export const requestTimeoutSeconds = 2;
 
 /** Environment of scripts/rollout-test.sh; with loadFrom=cluster, the load Job as JSON among it. */
 export function rolloutTestEnvironment(
-  target: RolloutTarget,
+  target: RolloutTarget & { clusterUrl: string },
   settings: TestSettings,
   loadJobName: string,
   files: LoadFiles,
@@ -181,7 +185,9 @@ export class RolloutTest extends pulumi.ComponentResource {
       `${name}-test`,
       {
         create: "bash scripts/rollout-test.sh",
-        environment: rolloutTestEnvironment(args.target, args.settings, args.loadJobName, readLoadFiles(), args.connection),
+        environment: pulumi
+          .output(args.target.clusterUrl)
+          .apply((clusterUrl) => rolloutTestEnvironment({ ...args.target, clusterUrl }, args.settings, args.loadJobName, readLoadFiles(), args.connection)),
         triggers: [rolloutTestTrigger(args.measured, args.settings, measuringFilesDigest())],
         // The report can be long; the previous one in the environment could exceed the OS's limit.
         addPreviousOutputInEnv: false,

@@ -30,6 +30,11 @@ export class DemoSite extends pulumi.ComponentResource {
   readonly podSelector: string;
   /** Digest of everything deployed: it changes whenever the workload under test does. */
   readonly fingerprint: string;
+  /**
+   * The Service's address inside the cluster, on its first port: its cluster IP, which the load Job
+   * reaches through kube-proxy with no DNS (a cluster may have none, as the engine's real node).
+   */
+  readonly clusterUrl: pulumi.Output<string>;
 
   constructor(name: string, args: DemoSiteArgs, opts?: pulumi.ComponentResourceOptions) {
     super("istio-exit-study:index:DemoSite", name, {}, opts);
@@ -67,6 +72,7 @@ export class DemoSite extends pulumi.ComponentResource {
     this.namespace = namespaceName;
     this.deploymentName = deployment.metadata.name;
     this.serviceName = service.metadata.name;
+    this.clusterUrl = service.spec.apply((spec) => `http://${spec.clusterIP}:${spec.ports[0].port}/`);
     this.ready = [deployment, service];
     this.registerOutputs({
       namespace: this.namespace,

@@ -89,9 +89,3 @@ export function loadJobManifest(settings: LoadJobSettings, load: SiegeJob | Fort
     },
   };
 }
-
-/** The Service's address inside the cluster, on its first port. */
-export function serviceClusterUrl(service: KubeObject, namespace: string): string {
-  const port = service.spec.ports[0].port;
-  return `http://${service.metadata.name}.${namespace}.svc.cluster.local:${port}/`;
-}

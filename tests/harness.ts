@@ -55,6 +55,8 @@ function commandStdout(create: string | undefined): string {
 
 function defaultState(type: string, inputs: Record<string, any>): Record<string, any> {
   if (type === "command:local:Command") return { stdout: commandStdout(inputs.create), stderr: "" };
+  // A Service gets its cluster IP from the API server.
+  if (type === "kubernetes:core/v1:Service") return { metadata: { ...inputs.metadata }, spec: { ...inputs.spec, clusterIP: "10.0.0.10" } };
   if (type.startsWith("kubernetes:") && inputs.metadata) return { metadata: { ...inputs.metadata } };
   return {};
 }

@@ -445,6 +445,13 @@ describe("an existing cluster (kubeContext)", () => {
     expect(run.one("command:local:Command", "rollout-test").order).toBeGreaterThan(load.order);
   });
 
+  test("the load Job reaches the Service by its cluster IP, with no DNS needed", async () => {
+    const run = await withFakeIstio("none", () => runStudy({ kubeContext: "kind-lab" }));
+    const job = JSON.parse(run.one("command:local:Command", "rollout-test").inputs.environment.LOAD_JOB);
+    const env = Object.fromEntries(job.spec.template.spec.containers[0].env.map((e: { name: string; value: string }) => [e.name, e.value]));
+    expect(env.TARGET_URL).toBe("http://10.0.0.10:80/");
+  });
+
   test("loadFrom=host on an existing cluster keeps siege on this machine, through a node's address", async () => {
     const run = await withFakeIstio("none", () => runStudy({ kubeContext: "kind-lab", loadFrom: "host" }));
     expect(run.one("command:local:Command", "rollout-test").inputs.environment).toMatchObject({ LOAD_FROM: "host", PROFILE: "" });

@@ -178,7 +178,7 @@ describe("RolloutTest with load=fortio", () => {
   test("on this machine: the rate, connections, keep-alive and timeout in the environment, no siege settings", async () => {
     const environment = (await runTest({ settings: fortio, connection: "keep-alive" })).one("command:local:Command", "rollout-test").inputs
       .environment;
-    expect(environment).toMatchObject({ LOAD: "fortio", QPS: "200", CONCURRENCY: "25", KEEPALIVE: "true", REQUEST_TIMEOUT_SECONDS: "10" });
+    expect(environment).toMatchObject({ LOAD: "fortio", QPS: "200", CONCURRENCY: "25", KEEPALIVE: "true", REQUEST_TIMEOUT_SECONDS: "2" });
     expect(environment.SIEGERC_CONTENT).toBeUndefined();
   });
 
@@ -193,7 +193,7 @@ describe("RolloutTest with load=fortio", () => {
       "load",
       ...["-qps", "200", "-c", "25", "-t", `${5 + 600 + 10 + 60}s`],
       ...["-uniform", "-nocatchup", "-allow-initial-errors", "-keepalive=false"],
-      ...["-timeout", "10s", "-access-log-file", "/dev/stdout", "-access-log-format", "json", "http://demo-site.demo-site.svc.cluster.local:80/"],
+      ...["-timeout", "2s", "-access-log-file", "/dev/stdout", "-access-log-format", "json", "http://demo-site.demo-site.svc.cluster.local:80/"],
     ]);
     expect(job.spec.template.metadata.labels).toMatchObject({ "sidecar.istio.io/inject": "false", "istio.io/dataplane-mode": "none" });
     expect(job.spec.template.spec.containers[0].resources.limits).toEqual({ cpu: "2", memory: "512Mi" });

@@ -1,9 +1,10 @@
 // The no-mesh half of the study, measured for real: a real node (containerd, kubelet, kube-proxy;
-// engine/node/node.sh) runs the demo site's nginx, and siege loads it through the NodePort that
-// kube-proxy serves on 127.0.0.1 while the lab's rolling restart replaces every pod.
+// engine/node/node.sh) runs the demo site's nginx, and siege, then fortio, load it through the
+// NodePort that kube-proxy serves on 127.0.0.1, and from a load Job on the node through the Service's
+// cluster IP, while the lab's rolling restart replaces every pod.
 import { execFileSync } from "child_process";
 import * as fs from "fs";
-import { describeWithToolchain, kwokParts, Lab, newStack, outputs, probeToolchain, pulumi, tearDown } from "./engine";
+import { configure, describeWithToolchain, kwokParts, Lab, newStack, outputs, probeToolchain, pulumi, tearDown } from "./engine";
 import { settledLeftovers } from "./observe";
 
 const toolchain = probeToolchain();
@@ -23,11 +24,11 @@ function hostState() {
   };
 }
 
-describeWithToolchain(toolchain, [...kwokParts, "node", "node-images"])("the no-mesh cases on a real node", () => {
+describeWithToolchain(toolchain, [...kwokParts, "fortio", "node", "node-images"])("the no-mesh cases on a real node", () => {
   let lab: Lab | undefined;
   afterAll(() => tearDown(lab, profile));
 
-  test("without a preStop sleep the rolling restart loses requests, with one it loses none", async () => {
+  test("without a preStop sleep the rolling restart loses requests, with one it loses none: siege and fortio, from the host and from the cluster", async () => {
     const before = hostState();
     lab = await newStack("real", {
       manifest: toolchain.env.ENGINE_DEMO_MANIFEST ?? "",
@@ -60,6 +61,44 @@ describeWithToolchain(toolchain, [...kwokParts, "node", "node-images"])("the no-
     expect(hook.failedTransactions).toBe(0);
     expect(hook.availability).toBe(100);
     expect(hook.oldPodsGoneSeconds).toBeGreaterThanOrEqual(5);
+
+    for (const [load, loadFrom, loadImage] of [
+      ["fortio", "host", ""],
+      ["fortio", "cluster", toolchain.env.ENGINE_FORTIO_IMAGE ?? ""],
+      ["siege", "cluster", toolchain.env.ENGINE_SIEGE_IMAGE ?? ""],
+    ]) {
+      // fortio: 2 requests a second per connection, so that a connection held up by a connect that
+      // hangs (a pod gone, no RST back) skips few of them.
+      await configure(lab, { load, loadFrom, loadImage, ...(load === "fortio" ? { qps: 100, concurrency: 50 } : { qps: 100, concurrency: 10 }) });
+      await pulumi(lab, "up", "--yes", "--skip-preview");
+      const [lossy, lossless] = (await outputs(lab)).results;
+      const figures = ({ oldPods, failureTimes, errorBins: _bins, ...r }: any) => ({ ...r, oldPods, failures: failureTimes?.length });
+      console.log(`real node, ${load} from ${loadFrom}:\n${JSON.stringify([lossy, lossless].map(figures), null, 2)}`);
+      for (const result of [lossy, lossless]) {
+        expect([load, loadFrom, result.case, result.status, result.load]).toEqual([load, loadFrom, result.case, "ok", load]);
+        expect(result.oldPods.every((p: { goneSeconds: number | null }) => p.goneSeconds !== null)).toBe(true);
+      }
+      expect([load, loadFrom, lossy.failures > 0, lossy.asExpected, lossless.failures, lossless.asExpected]).toEqual([load, loadFrom, true, true, 0, true]);
+      if (load !== "fortio") continue;
+      for (const result of [lossy, lossless]) {
+        // At the rate asked, within a few percent, outside the shutdown and in it.
+        expect([result.case, result.requests / result.asked]).toEqual([result.case, expect.closeTo(1, 1)]);
+        expect([result.case, result.requests]).toEqual([result.case, expect.any(Number)]);
+        expect(result.requests).toBeGreaterThan(result.asked * 0.95);
+        expect(result.requests).toBeLessThanOrEqual(result.asked * 1.02);
+        expect(Math.abs(result.rateOutside - 100)).toBeLessThan(5);
+        expect(Math.abs(result.rateShutdown - 100)).toBeLessThan(5);
+      }
+      // Every failure timed inside an old pod's shutdown, from its deletion until it was gone, as
+      // the watch saw them: the kubelet may act on a deletion a little before the watch's event
+      // reaches this machine.
+      const pods: { deletedSeconds: number; goneSeconds: number }[] = lossy.oldPods;
+      for (const failure of lossy.failureTimes as { atSeconds: number }[]) {
+        const inside = pods.some((p) => p.deletedSeconds - 0.2 <= failure.atSeconds && failure.atSeconds <= p.goneSeconds);
+        expect([failure.atSeconds, inside]).toEqual([failure.atSeconds, true]);
+      }
+      expect(lossy.failureTimes).toHaveLength(lossy.failures);
+    }
 
     await pulumi(lab, "destroy", "--yes", "--skip-preview");
     expect(await settledLeftovers(lab)).toEqual({ clusters: [], processes: [] });
