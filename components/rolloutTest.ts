@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { Connection, TestSettings } from "../config/study";
+import { Connection, TestSettings } from "../lib/settings";
 import { loadJobManifest, loadStopFile, siegercFor } from "../lib/loadJob";
 import { parseRolloutOutput, RolloutMeasurement } from "../lib/rolloutOutput";
 
@@ -83,6 +83,7 @@ export function rolloutTestEnvironment(
   const siegerc = siegercFor(files.siegerc, connection);
   const fortio = {
     QPS: String(settings.qps),
+    FORTIO_CONNECTIONS: String(fortioConnections(settings, connection)),
     KEEPALIVE: String(connection === "keep-alive"),
     REQUEST_TIMEOUT_SECONDS: String(requestTimeoutSeconds),
   };
@@ -111,13 +112,25 @@ export function rolloutTestEnvironment(
 }
 
 /**
+ * fortio's connections: each sends its share of the rate one request after another, and skips a turn
+ * its last request still holds. With a connection per request, there are enough for every request
+ * to start on time even if each took the whole timeout, twice over, so that a rate asked is a rate
+ * sent; kept connections are as many as `concurrency` says, and a stalled one shows as requests
+ * sent short of those asked.
+ */
+export function fortioConnections(settings: TestSettings, connection: Connection): number {
+  if (connection === "keep-alive") return settings.concurrency;
+  return Math.max(settings.concurrency, 2 * settings.qps * requestTimeoutSeconds);
+}
+
+/**
  * `fortio load` in the Job, as scripts/load-fortio.sh runs it on the host, with its access log on
  * the pod's output beside its log.
  */
 export function fortioArguments(settings: TestSettings, connection: Connection, url: string): string[] {
   return [
     "load",
-    ...["-qps", String(settings.qps), "-c", String(settings.concurrency), "-t", `${loadTimeLimitSeconds(settings)}s`],
+    ...["-qps", String(settings.qps), "-c", String(fortioConnections(settings, connection)), "-t", `${loadTimeLimitSeconds(settings)}s`],
     ...["-uniform", "-nocatchup", "-allow-initial-errors", `-keepalive=${connection === "keep-alive"}`],
     ...["-timeout", `${requestTimeoutSeconds}s`, "-access-log-file", "/dev/stdout", "-access-log-format", "json", url],
   ];

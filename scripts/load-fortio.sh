@@ -4,12 +4,12 @@
 #   load_stop     stops it, leaving its access log (a line per request) and its log in $work
 #   load_failure  prints why the load failed, if it did
 #   load_summary  prints fortio's study-* lines (scripts/summarize-fortio.ts)
-# fortio sends QPS requests a second, whatever the answers, spread evenly over CONCURRENCY
-# connections; a request that cannot start on time is skipped (-nocatchup), so a generator that
-# falls behind shows as fewer requests sent than asked. In the cluster, the Job's pod writes both
+# fortio sends QPS requests a second, whatever the answers, spread evenly over FORTIO_CONNECTIONS
+# connections (components/rolloutTest.ts sizes them); a request that cannot start on time is
+# skipped (-nocatchup), so a generator that falls behind shows as fewer requests sent than asked. In the cluster, the Job's pod writes both
 # logs to its output, which is read when the load stops (its image may have no shell to stop it
 # with); its times are the node's clock, taken to be this machine's.
-# Env: QPS, CONCURRENCY, KEEPALIVE (true|false), REQUEST_TIMEOUT_SECONDS, LOAD_TIME_LIMIT_SECONDS;
+# Env: QPS, FORTIO_CONNECTIONS, KEEPALIVE (true|false), REQUEST_TIMEOUT_SECONDS, LOAD_TIME_LIMIT_SECONDS;
 # cluster: LOAD_JOB (the Job, JSON, fortio's arguments in it).
 # shellcheck shell=bash
 # shellcheck disable=SC2154 # work, url, load_pod, restart_at, pod_lines: scripts/rollout-test.sh's
@@ -18,7 +18,7 @@ fortio_version=1.75.3
 stop_at=""
 
 load_start() {
-  : "${QPS:?}" "${KEEPALIVE:?}" "${REQUEST_TIMEOUT_SECONDS:?}"
+  : "${QPS:?}" "${FORTIO_CONNECTIONS:?}" "${KEEPALIVE:?}" "${REQUEST_TIMEOUT_SECONDS:?}"
   if [ "$LOAD_FROM" = cluster ]; then
     start_load_job '"latency"|Starting http test'
     return
@@ -32,11 +32,11 @@ load_start() {
   find_host_url
   log "load target: $url"
   # A time limit of its own keeps fortio bounded even if this script is killed before it stops it.
-  fortio load -qps "$QPS" -c "$CONCURRENCY" -t "${LOAD_TIME_LIMIT_SECONDS}s" -uniform -nocatchup -allow-initial-errors \
+  fortio load -qps "$QPS" -c "$FORTIO_CONNECTIONS" -t "${LOAD_TIME_LIMIT_SECONDS}s" -uniform -nocatchup -allow-initial-errors \
     -keepalive="$KEEPALIVE" -timeout "${REQUEST_TIMEOUT_SECONDS}s" \
     -access-log-file "$work/access.log" -access-log-format json "$url" >"$work/fortio.out" 2>"$work/fortio.log" &
   load_pid=$!
-  log "fortio started: $QPS requests a second over $CONCURRENCY connections"
+  log "fortio started: $QPS requests a second over $FORTIO_CONNECTIONS connections"
 }
 
 load_stop() {

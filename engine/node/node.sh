@@ -24,6 +24,9 @@ images="$(dirname "$ENGINE_BIN")/images"
 log() { printf '[node %s] %s\n' "$profile" "$*" >&2; }
 
 pod_cidr=10.88.0.0/16
+# The node's address: the pods' gateway on the cni0 bridge, which has no port out of this machine.
+# The kubelet refuses a loopback one, and the API server needs one to reach the kubelet (logs, exec).
+node_ip=10.88.0.1
 # kube-apiserver's default --service-cluster-ip-range, which kwokctl keeps.
 service_cidr=10.0.0.0/24
 cgroup_root=istio-exit-study
@@ -38,6 +41,9 @@ free_port() { node -e 'const s = require("net").createServer().listen(0, "127.0.
 write_configs() {
   mkdir -p "$node"/{containerd,kubelet,cni/net.d,cni/ipam,logs}
   kubectl config view --flatten --minify --context "$profile" >"$node/kubeconfig"
+  # The cluster's CA, by which the kubelet knows the API server's client certificate.
+  kubectl config view --raw --flatten --minify --context "$profile" -o 'jsonpath={.clusters[0].cluster.certificate-authority-data}' |
+    base64 -d >"$node/kubelet/ca.crt"
   printf 'nameserver 127.0.0.1\n' >"$node/resolv.conf"
   cat >"$node/containerd/config.toml" <<EOF
 version = 3
@@ -82,12 +88,12 @@ EOF
   cat >"$node/kubelet/config.yaml" <<EOF
 apiVersion: kubelet.config.k8s.io/v1beta1
 kind: KubeletConfiguration
-address: 127.0.0.1
+address: $node_ip
 port: $(free_port)
 healthzBindAddress: 127.0.0.1
 healthzPort: $(free_port)
 readOnlyPort: 0
-authentication: {anonymous: {enabled: false}, webhook: {enabled: false}}
+authentication: {anonymous: {enabled: false}, webhook: {enabled: false}, x509: {clientCAFile: $node/kubelet/ca.crt}}
 authorization: {mode: AlwaysAllow}
 containerRuntimeEndpoint: unix://$node/containerd/containerd.sock
 cgroupDriver: cgroupfs
@@ -123,6 +129,9 @@ prepare_host() {
   iptables -w -A "$guard_chain" -s "$pod_cidr" ! -o cni0 -j DROP
   iptables -w -A "$guard_chain" -d "$pod_cidr" ! -i cni0 -j DROP
   iptables -w -I FORWARD 1 -j "$guard_chain"
+  ip link add cni0 type bridge
+  ip addr add "$node_ip/${pod_cidr#*/}" dev cni0
+  ip link set cni0 up
   ip route add blackhole "$service_cidr"
   local dir
   for dir in "${private_dirs[@]}"; do
@@ -152,8 +161,7 @@ start() {
     tail -n 20 "$node/logs/"*.log >&2
     exit 1
   fi
-  # kube-proxy programs the Services once it gave up waiting for the node's address, which the
-  # kubelet does not set for a loopback one: the NodePorts serve from then on.
+  # The NodePorts serve once kube-proxy has programmed the Services.
   for _ in $(seq 1 90); do
     iptables -w -t nat -S KUBE-NODEPORTS >/dev/null 2>&1 && return
     sleep 1
@@ -180,7 +188,7 @@ run() {
     "$ENGINE_BIN/ctr" --address "$node/containerd/containerd.sock" -n k8s.io images import "$image" >>"$node/logs/containerd.log" 2>&1
   done
   "$ENGINE_BIN/kubelet" --config "$node/kubelet/config.yaml" --kubeconfig "$node/kubeconfig" --root-dir "$node/kubelet/root" \
-    --cert-dir "$node/kubelet/pki" --hostname-override "$profile" --node-ip 127.0.0.1 >>"$node/logs/kubelet.log" 2>&1 &
+    --cert-dir "$node/kubelet/pki" --hostname-override "$profile" --node-ip "$node_ip" >>"$node/logs/kubelet.log" 2>&1 &
   pids+=($!)
   "$ENGINE_BIN/kube-proxy" --config "$node/kube-proxy.yaml" >>"$node/logs/kube-proxy.log" 2>&1 &
   pids+=($!)

@@ -1,4 +1,4 @@
-import { TestSettings } from "../../config/study";
+import { TestSettings } from "../../lib/settings";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -178,7 +178,7 @@ describe("RolloutTest with load=fortio", () => {
   test("on this machine: the rate, connections, keep-alive and timeout in the environment, no siege settings", async () => {
     const environment = (await runTest({ settings: fortio, connection: "keep-alive" })).one("command:local:Command", "rollout-test").inputs
       .environment;
-    expect(environment).toMatchObject({ LOAD: "fortio", QPS: "200", CONCURRENCY: "25", KEEPALIVE: "true", REQUEST_TIMEOUT_SECONDS: "2" });
+    expect(environment).toMatchObject({ LOAD: "fortio", QPS: "200", CONCURRENCY: "25", FORTIO_CONNECTIONS: "25", KEEPALIVE: "true", REQUEST_TIMEOUT_SECONDS: "2" });
     expect(environment.SIEGERC_CONTENT).toBeUndefined();
   });
 
@@ -191,7 +191,7 @@ describe("RolloutTest with load=fortio", () => {
     expect(container.command).toBeUndefined();
     expect(container.args).toEqual([
       "load",
-      ...["-qps", "200", "-c", "25", "-t", `${5 + 600 + 10 + 60}s`],
+      ...["-qps", "200", "-c", "800", "-t", `${5 + 600 + 10 + 60}s`],
       ...["-uniform", "-nocatchup", "-allow-initial-errors", "-keepalive=false"],
       ...["-timeout", "2s", "-access-log-file", "/dev/stdout", "-access-log-format", "json", "http://demo-site.demo-site.svc.cluster.local:80/"],
     ]);

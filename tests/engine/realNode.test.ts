@@ -67,9 +67,7 @@ describeWithToolchain(toolchain, [...kwokParts, "fortio", "node", "node-images"]
       ["fortio", "cluster", toolchain.env.ENGINE_FORTIO_IMAGE ?? ""],
       ["siege", "cluster", toolchain.env.ENGINE_SIEGE_IMAGE ?? ""],
     ]) {
-      // fortio: 2 requests a second per connection, so that a connection held up by a connect that
-      // hangs (a pod gone, no RST back) skips few of them.
-      await configure(lab, { load, loadFrom, loadImage, ...(load === "fortio" ? { qps: 100, concurrency: 50 } : { qps: 100, concurrency: 10 }) });
+      await configure(lab, { load, loadFrom, loadImage, qps: 100 });
       await pulumi(lab, "up", "--yes", "--skip-preview");
       const [lossy, lossless] = (await outputs(lab)).results;
       const figures = ({ oldPods, failureTimes, errorBins: _bins, ...r }: any) => ({ ...r, oldPods, failures: failureTimes?.length });
@@ -83,20 +81,21 @@ describeWithToolchain(toolchain, [...kwokParts, "fortio", "node", "node-images"]
       for (const result of [lossy, lossless]) {
         // At the rate asked, within a few percent, outside the shutdown and in it.
         expect([result.case, result.requests / result.asked]).toEqual([result.case, expect.closeTo(1, 1)]);
-        expect([result.case, result.requests]).toEqual([result.case, expect.any(Number)]);
         expect(result.requests).toBeGreaterThan(result.asked * 0.95);
         expect(result.requests).toBeLessThanOrEqual(result.asked * 1.02);
         expect(Math.abs(result.rateOutside - 100)).toBeLessThan(5);
         expect(Math.abs(result.rateShutdown - 100)).toBeLessThan(5);
       }
       // Every failure timed inside an old pod's shutdown, from its deletion until it was gone, as
-      // the watch saw them: the kubelet may act on a deletion a little before the watch's event
-      // reaches this machine.
+      // the watch saw them, with two margins: the kubelet may act on a deletion a little before the
+      // watch's event reaches this machine, and kube-proxy sends new connections to a pod just gone
+      // until its next sync (once a second at most), where they hang until the timeout.
       const pods: { deletedSeconds: number; goneSeconds: number }[] = lossy.oldPods;
       for (const failure of lossy.failureTimes as { atSeconds: number }[]) {
-        const inside = pods.some((p) => p.deletedSeconds - 0.2 <= failure.atSeconds && failure.atSeconds <= p.goneSeconds);
+        const inside = pods.some((p) => p.deletedSeconds - 0.2 <= failure.atSeconds && failure.atSeconds <= p.goneSeconds + 1.5);
         expect([failure.atSeconds, inside]).toEqual([failure.atSeconds, true]);
       }
+      expect(lossy.oldPods.reduce((sum: number, p: { failures: number }) => sum + p.failures, 0)).toBeGreaterThan(0);
       expect(lossy.failureTimes).toHaveLength(lossy.failures);
     }
 

@@ -5,7 +5,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { fortioArguments } from "../../components/rolloutTest";
-import { TestSettings } from "../../config/study";
+import { TestSettings } from "../../lib/settings";
 import { loadJobManifest } from "../../lib/loadJob";
 import { fortioDir } from "../support/fortio";
 import { errorWindow, parseRolloutOutput } from "../../lib/rolloutOutput";
@@ -390,6 +390,7 @@ const availability = (stdout: string) => Number(stdout.match(/^Availability:\s+(
         LOAD: "fortio",
         QPS: "100",
         CONCURRENCY: "4",
+        FORTIO_CONNECTIONS: "8",
         KEEPALIVE: "false",
         REQUEST_TIMEOUT_SECONDS: "2",
         ...overrides,
