@@ -1,8 +1,8 @@
 import * as command from "@pulumi/command";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ClusterSettings } from "../config/study";
-import { MinikubeClusterPlan } from "../lib/minikubeProfile";
+import { MinikubeClusterPlan, planMinikubeCluster } from "../lib/minikubeProfile";
+import { ClusterSettings, IstioInstaller } from "../lib/settings";
 
 export interface MinikubeClusterArgs {
   settings: ClusterSettings;
@@ -142,4 +142,14 @@ export class ExistingCluster extends pulumi.ComponentResource implements StudyCl
     this.ready = this.provider;
     this.registerOutputs({ kubeContext: this.kubeContext });
   }
+}
+
+/**
+ * The study's cluster: an existing one of the user's kubeconfig (`kubeContext`), or the stack's own
+ * minikube profile, whose mark is read first: a profile that is not the stack's stops the program
+ * before anything exists (lib/minikubeProfile.ts).
+ */
+export function studyCluster(settings: ClusterSettings, istioInstaller: IstioInstaller, stack: string, projectDir: string): StudyCluster {
+  if (settings.kubeContext) return new ExistingCluster("cluster", { kubeContext: settings.kubeContext });
+  return new MinikubeCluster("cluster", { settings, plan: planMinikubeCluster(settings, istioInstaller, stack, projectDir) });
 }

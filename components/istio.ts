@@ -1,7 +1,7 @@
 import * as command from "@pulumi/command";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { IstioSettings } from "../config/study";
+import { IstioSettings } from "../lib/settings";
 import { chartSource, istioCharts } from "../lib/istioCharts";
 import { ClusterLifetime } from "./cluster";
 

@@ -1,7 +1,7 @@
 import * as crypto from "crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { WorkloadSettings } from "../config/study";
+import { WorkloadSettings } from "../lib/settings";
 import { ClusterLifetime } from "./cluster";
 import { podSelector, renderDeployment, renderService } from "../lib/manifest";
 

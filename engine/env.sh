@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # Prints the exports of a shell that runs the lab on the engine toolchain (engine/install.sh):
-#   eval "$(npm run --silent engine:env)"           state in a new temporary folder
-#   eval "$(npm run --silent engine:env -- DIR)"    state in DIR, kept between shells
+#   eval "$(npm run --silent engine:env)"           state in the clone's .engine-state/, which every
+#                                                   shell of this clone shares: a second terminal
+#                                                   sees the first one's stacks and clusters
+#   eval "$(npm run --silent engine:env -- DIR)"    state in DIR
+# It says on stderr which folder it uses. To clean up: `pulumi destroy` in each stack, or
+# `minikube delete --profile P` for each of `kwokctl get clusters`, then remove the folder.
 # The state folder holds the Pulumi file backend, the kubeconfig, the kwok clusters and the minikube
 # stand-in's profiles (MINIKUBE_HOME), so that nothing outside it changes: not ~/.kube/config, not
 # ~/.pulumi, not ~/.minikube. A shell that already has ENGINE_STATE keeps it.
@@ -18,10 +22,10 @@ if [ "${#missing[@]}" -gt 0 ]; then
   printf '[engine:env] not built yet: %s; run npm run engine:install\n' "${missing[*]}" >&2
 fi
 
-state=${1:-${ENGINE_STATE:-}}
-[ -n "$state" ] || state=$(mktemp -d "${TMPDIR:-/tmp}/istio-exit-study-engine.XXXXXX")
+state=${1:-${ENGINE_STATE:-$engine_src/../.engine-state}}
 mkdir -p "$state/backend"
 state=$(cd "$state" && pwd)
+printf '[engine:env] state folder: %s\n' "$state" >&2
 
 q() { printf '%q' "$1"; }
 cat <<EXPORTS

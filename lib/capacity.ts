@@ -1,7 +1,7 @@
 // What the lab asks of its minikube node, against the CPUs and memory it is given: cases=standard
 // easily asks for more than 4 CPUs, and a pod the scheduler cannot place stays Pending, which the
 // test would only see as a rollout that never finishes.
-import type { Mesh, StudyCase } from "../config/study";
+import type { Mesh, StudyCase } from "./settings";
 import type { KubeObject } from "./manifest";
 
 export interface Requests {

@@ -1,6 +1,6 @@
 // Istio's Helm charts: which ones a mesh needs, with what values, and where Helm finds them.
 import * as path from "path";
-import type { Mesh } from "../config/study";
+import type { Mesh } from "./settings";
 
 export interface IstioChart {
   release: string;

@@ -1,4 +1,4 @@
-import type { Connection } from "../config/study";
+import type { Connection } from "./settings";
 import { KubeObject } from "./manifest";
 
 /** The load Job of a test, whichever the load. */

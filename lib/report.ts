@@ -1,8 +1,9 @@
 import * as fs from "fs";
 import * as path from "path";
-import { TestSettings } from "../config/study";
+import { TestSettings } from "./settings";
 import type { ErrorKind } from "./errorKinds";
-import { CaseResult, describeSetting, summaryTable } from "./results";
+import { CaseResult } from "./results";
+import { describeSetting, summaryTable } from "./summary";
 
 const escapeXml = (text: string) => text.replace(/[<>&"]/g, (c) => `&${{ "<": "lt", ">": "gt", "&": "amp", '"': "quot" }[c]};`);
 const font = 'font-family="sans-serif" font-size="12"';

@@ -1,8 +1,8 @@
-import { StudyCase } from "../config/study";
+import { StudyCase } from "./settings";
 import type { ErrorKind } from "./errorKinds";
 import { asExpected, Expectation } from "./expectations";
 import { emptyErrorCounts, ErrorCounts, errorWindow, Latency, requestCounts, RolloutMeasurement } from "./rolloutOutput";
-import { failureRateInterval, fisherExactTwoSided, per10k } from "./stats";
+import { failureRateInterval, per10k } from "./stats";
 
 /** The setting of a case, as the table and the report show it. */
 export type CaseSetting = Pick<
@@ -24,7 +24,7 @@ export interface OldPod {
   name: string;
   deletedSeconds: number;
   goneSeconds: number | null;
-  /** fortio: failures that started while this pod was the latest deleted and not yet gone. */
+  /** fortio: failures that started while this pod was the one deleted last. */
   failures?: number;
   /** fortio: from its first such failure to its last. */
   failureSpanSeconds?: number;
@@ -116,8 +116,9 @@ function measuredAt(measurements: RolloutMeasurement[]): { measuredAt?: string }
 }
 
 /**
- * Each timed failure goes to the old pod deleted last before it and not yet gone: in a rolling
- * restart a pod's failures follow its deletion. Which pod a request reached is not known (the load
+ * Each timed failure goes to the old pod deleted last before it: in a rolling restart a pod's
+ * failures follow its deletion, and may outlast it by a moment (kube-proxy still sends connections
+ * to a pod just gone, for up to its sync period). Which pod a request reached is not known (the load
  * goes through a Service); this is an attribution by time.
  */
 export function oldPodsWithFailures(run: number, m: RolloutMeasurement): OldPod[] {
@@ -125,9 +126,7 @@ export function oldPodsWithFailures(run: number, m: RolloutMeasurement): OldPod[
   if (!m.failures) return pods;
   const times = new Map<OldPod, number[]>(pods.map((p) => [p, []]));
   for (const failure of m.failures) {
-    const owner = pods
-      .filter((p) => p.deletedSeconds <= failure.atSeconds && (p.goneSeconds === null || failure.atSeconds <= p.goneSeconds))
-      .sort((a, b) => b.deletedSeconds - a.deletedSeconds)[0];
+    const owner = pods.filter((p) => p.deletedSeconds <= failure.atSeconds).sort((a, b) => b.deletedSeconds - a.deletedSeconds)[0];
     if (owner) times.get(owner)!.push(failure.atSeconds);
   }
   return pods.map((p) => {
@@ -212,128 +211,4 @@ export function caseResult(studyCase: StudyCase, measurements: RolloutMeasuremen
 
 function definedOnly<T extends Record<string, unknown>>(values: T): Partial<T> {
   return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
-
-/**
- * The case a fix is measured against, found among the cases by its setting: for a sidecar fix
- * (a longer drain, exit on zero connections, a proxy preStop, a native sidecar, ambient) the classic
- * sidecar with the same preStop hook and nothing else; for the preStop hook without a mesh, no mesh
- * without it. Both with the same connection.
- */
-export function baselineOf(result: CaseResult, results: CaseResult[]): CaseResult | undefined {
-  const s = result.setting;
-  const plain = (t: CaseSetting) => t.proxyDrainSeconds === 0 && !t.exitOnZeroActiveConnections && t.proxyPreStopSeconds === 0;
-  const meshless = (t: CaseSetting) => t.mesh === "none" || (t.mesh === "sidecar" && !t.injection);
-  const classicSidecar = (t: CaseSetting) => t.mesh === "sidecar" && t.injection && t.sidecarMode === "classic";
-  const sidecarFix = s.variant === "hook" && (s.mesh === "ambient" || (s.mesh === "sidecar" && s.injection && (s.sidecarMode === "native" || !plain(s))));
-  const matches = (t: CaseSetting) =>
-    t.connection === s.connection &&
-    (sidecarFix
-      ? classicSidecar(t) && plain(t) && t.variant === "hook" && t.preStopSeconds === s.preStopSeconds
-      : meshless(s) && s.variant === "hook" && meshless(t) && t.variant === "nohook");
-  return results.find((other) => other !== result && other.status === "ok" && matches(other.setting));
-}
-
-/**
- * Each measured case with its baseline among `results` compared, and the gate applied: the results
- * a study reports.
- */
-export function judgedResults(results: CaseResult[], maxFailuresPer10k?: number): CaseResult[] {
-  return results.map((r) => {
-    if (r.status !== "ok") return r;
-    const baseline = baselineOf(r, results);
-    const pValue = baseline ? fisherExactTwoSided(r.failures!, r.requests!, baseline.failures!, baseline.requests!) : undefined;
-    return {
-      ...r,
-      ...(baseline && pValue !== undefined && { baseline: { case: baseline.case, pValue: Number(pValue.toPrecision(3)), differs: pValue < 0.05 } }),
-      ...(maxFailuresPer10k !== undefined && { aboveGate: r.failuresPer10k! > maxFailuresPer10k }),
-    };
-  });
-}
-
-/** Why the update fails: each case that failed to measure, or is above the gate, with its figures. */
-export function verdictLines(results: CaseResult[], maxFailuresPer10k?: number): string[] {
-  return results.flatMap((r) => {
-    const name = r.case || "study";
-    if (r.status === "failed") return [`${name}: ${r.reason}`];
-    if (!r.aboveGate) return [];
-    return [
-      `${name}: ${r.failuresPer10k} failures per 10,000 requests (${r.failures} of ${r.requests}; 95 % interval ` +
-        `${r.failuresPer10kLower}–${r.failuresPer10kUpper}), above maxFailuresPer10k=${maxFailuresPer10k}`,
-    ];
-  });
-}
-
-/** `2.27 per 10,000 (95 %: 1.52–3.26)`: a failure rate and how sure it is. */
-export function rateText(r: CaseResult): string {
-  return `${r.failuresPer10k!.toFixed(2)} per 10,000 (95 %: ${r.failuresPer10kLower!.toFixed(2)}–${r.failuresPer10kUpper!.toFixed(2)})`;
-}
-
-/** `as expected (lossless)`, `NOT as expected (lossy)`, or `no expectation`. */
-export function expectationText(r: CaseResult): string {
-  if (r.asExpected === undefined) return "no expectation";
-  return `${r.asExpected ? "as expected" : "NOT as expected"} (${r.expect})`;
-}
-
-/**
- * One line a person reads, e.g. `injection=true variant=hook sidecar=classic: 99.98 % available,
- * 29 of 127708 requests failed, 2.27 per 10,000 (95 %: 1.52–3.26), as expected (lossy)`. The
- * sidecar is the one the test found on the pods, not the one asked for; the mesh is named only
- * when it is not the seed's sidecar mesh.
- */
-export function summaryLine(result: CaseResult): string {
-  const { mesh, injection, variant } = result.setting;
-  const setting = `${mesh === "sidecar" ? "" : `mesh=${mesh} `}injection=${injection} variant=${variant} sidecar=${result.sidecar}`;
-  if (result.status === "failed") return `${setting}: FAILED, ${result.reason}`;
-  const runs = result.runs > 1 ? ` (mean of ${result.runs} runs)` : "";
-  return (
-    `${setting}: ${result.availability!.toFixed(2)} % available${runs}, ${result.failures} of ${result.requests} requests failed, ` +
-    `${rateText(result)}, ${expectationText(result)}${result.aboveGate ? ", ABOVE THE GATE" : ""}`
-  );
-}
-
-/** The setting in a few words: the mesh, the hook, and the fix in use. */
-export function describeSetting(setting: CaseSetting): string {
-  const parts: string[] = [];
-  if (setting.mesh === "none" || (setting.mesh === "sidecar" && !setting.injection)) parts.push("no mesh");
-  else if (setting.mesh === "ambient") parts.push("ambient");
-  else parts.push(`${setting.sidecarMode} sidecar`);
-  parts.push(setting.variant === "hook" ? `preStop ${setting.preStopSeconds}s` : "no preStop");
-  if (setting.proxyDrainSeconds > 0) parts.push(`drain ${setting.proxyDrainSeconds}s`);
-  if (setting.exitOnZeroActiveConnections) parts.push("exit on zero connections");
-  if (setting.proxyPreStopSeconds > 0) parts.push(`proxy preStop ${setting.proxyPreStopSeconds}s`);
-  if (setting.connection === "keep-alive") parts.push("keep-alive load");
-  return parts.join(", ");
-}
-
-/** The results as a Markdown table, one row per case, in the order the cases ran. */
-export function summaryTable(results: CaseResult[]): string {
-  const header =
-    "| case | setting | sidecar found | failed / requests | failures per 10,000 (95 %) | expected | vs its baseline | errors | rollout | old pods gone | errors after deletion |\n" +
-    "| --- | --- | --- | ---: | ---: | --- | --- | --- | ---: | ---: | --- |";
-  const rows = results.map((r) => {
-    const cells = [r.case, describeSetting(r.setting), r.sidecar];
-    if (r.status === "failed") return `| ${[...cells, `FAILED: ${r.reason}`, "", "", "", "", "", "", ""].join(" | ")} |`;
-    const kinds = Object.entries(r.errors)
-      .filter(([, count]) => count > 0)
-      .map(([kind, count]) => `${kind} ${count}`)
-      .join(", ");
-    const window =
-      r.firstErrorSeconds === undefined ? "" : `${r.firstErrorSeconds.toFixed(1)}–${r.lastErrorSeconds!.toFixed(1)} s`;
-    const baseline = r.baseline
-      ? `${r.baseline.differs ? "differs" : "no clear difference"} from ${r.baseline.case} (p = ${r.baseline.pValue})`
-      : "";
-    return `| ${[
-      ...cells,
-      `${r.failures} / ${r.requests}`,
-      `${r.failuresPer10k!.toFixed(2)} (${r.failuresPer10kLower!.toFixed(2)}–${r.failuresPer10kUpper!.toFixed(2)})${r.aboveGate ? " ABOVE THE GATE" : ""}`,
-      expectationText(r),
-      baseline,
-      kinds || "none",
-      `${r.rolloutSeconds!.toFixed(1)} s`,
-      r.oldPodsGoneSeconds === undefined ? "" : `${r.oldPodsGoneSeconds.toFixed(1)} s`,
-      window,
-    ].join(" | ")} |`;
-  });
-  return [header, ...rows].join("\n");
 }

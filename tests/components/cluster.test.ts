@@ -1,4 +1,4 @@
-import { ClusterSettings } from "../../config/study";
+import { ClusterSettings } from "../../lib/settings";
 import { MinikubeClusterPlan } from "../../lib/minikubeProfile";
 import { fakeKubeconfig, runMocked } from "../harness";
 

@@ -1,4 +1,4 @@
-import { IstioSettings } from "../../config/study";
+import { IstioSettings } from "../../lib/settings";
 import { runMocked } from "../harness";
 
 const helm: IstioSettings = { version: "1.31.1", chartRepo: "https://blob.istio.io/istio-release/charts", installer: "helm", mesh: "sidecar", platform: "minikube" };

@@ -1,5 +1,6 @@
 import * as path from "path";
-import { readStudyConfig, WorkloadSettings } from "../../config/study";
+import { readStudyConfig } from "../../config/study";
+import { WorkloadSettings } from "../../lib/settings";
 import { runMocked } from "../harness";
 
 const defaults = readStudyConfig(() => undefined, path.resolve(__dirname, "../.."), "dev").cases[0];

@@ -2,7 +2,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { configKeys } from "../../config/keys";
-import { ConfigError, readStudyConfig } from "../../config/study";
+import { ConfigError } from "../../config/reader";
+import { readStudyConfig } from "../../config/study";
 
 const projectDir = path.resolve(__dirname, "../..");
 const read = (values: Record<string, string>) => readStudyConfig((key) => values[key], projectDir, "dev");

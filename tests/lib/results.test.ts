@@ -1,7 +1,10 @@
 import * as path from "path";
-import { readStudyConfig, StudyCase } from "../../config/study";
+import { readStudyConfig } from "../../config/study";
+import { StudyCase } from "../../lib/settings";
 import { parseRolloutOutput, RolloutMeasurement } from "../../lib/rolloutOutput";
-import { caseResult, describeSetting, judgedResults, oldPodsWithFailures, summaryLine, summaryTable, verdictLines } from "../../lib/results";
+import { judgedResults, verdictLines } from "../../lib/judgement";
+import { caseResult, oldPodsWithFailures } from "../../lib/results";
+import { describeSetting, summaryLine, summaryTable } from "../../lib/summary";
 import { seedHook, seedNoHook, text41x } from "../fixtures/siegeReports";
 import { classicRolloutOutput } from "../harness";
 
@@ -117,14 +120,14 @@ describe("fortio's results", () => {
       ["study-status: ok", "study-load: fortio", "study-sidecar: classic", ...pods, `study-requests: sent=${sent} asked=4000 from=-5 to=35`, ...failures].join("\n"),
     );
 
-  test("each failure goes to the old pod deleted last before it and not yet gone; outside every shutdown, to none", () => {
+  test("each failure goes to the old pod deleted last before it, after its end too; before any deletion, to none", () => {
     const m = fortio(
-      ["study-failure: 0.6 connectionRefused -1", "study-failure: 0.9 connectionRefused -1", "study-failure: 5.2 connectionReset -1", "study-failure: 30 other -1"],
+      ["study-failure: 0.2 other -1", "study-failure: 0.6 connectionRefused -1", "study-failure: 0.9 connectionRefused -1", "study-failure: 5.2 connectionReset -1", "study-failure: 11.8 timeout -1"],
       ["study-pod: a deleted=0.5 gone=6.0", "study-pod: b deleted=5.0 gone=11.0"],
     );
     expect(oldPodsWithFailures(1, m)).toEqual([
       { run: 1, name: "a", deletedSeconds: 0.5, goneSeconds: 6, failures: 2, failureSpanSeconds: 0.3 },
-      { run: 1, name: "b", deletedSeconds: 5, goneSeconds: 11, failures: 1, failureSpanSeconds: 0 },
+      { run: 1, name: "b", deletedSeconds: 5, goneSeconds: 11, failures: 2, failureSpanSeconds: 6.6 },
     ]);
   });
 
