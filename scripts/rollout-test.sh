@@ -156,7 +156,8 @@ sidecar=$(kube get pods --selector "$POD_SELECTOR" -o \
 log "pods run sidecar: $sidecar"
 
 # Every change to the Deployment's pods, stamped as it arrives: `<time> <event> <pod> <deletionTimestamp>`.
-kube get pods --selector "$POD_SELECTOR" --watch --output-watch-events \
+# kubectl itself in the background, not the kube function: $! must be the watch, which cleanup ends.
+kubectl --context "$KUBE_CONTEXT" --namespace "$NAMESPACE" get pods --selector "$POD_SELECTOR" --watch --output-watch-events \
   -o 'jsonpath={.type} {.object.metadata.name} {.object.metadata.deletionTimestamp}{"\n"}' \
   2>"$work/watch.err" > >(stamp >"$work/pods.log") &
 watch_pid=$!
