@@ -71,6 +71,19 @@ async function settle(outputs: Record<string, unknown>, pulumi: typeof pulumiTyp
   return resolved;
 }
 
+let sdks: Record<string, unknown> | undefined;
+function sharedSdks(): Record<string, unknown> {
+  if (!sdks) {
+    const kubernetes = jest.requireActual("@pulumi/kubernetes");
+    const command = jest.requireActual("@pulumi/command");
+    // The SDKs load their modules when first used: loaded here once, not in each run.
+    void [kubernetes.Provider, kubernetes.core.v1.Namespace, kubernetes.core.v1.Service, kubernetes.apps.v1.Deployment, kubernetes.helm.v3.Release];
+    void command.local.Command;
+    sdks = { "@pulumi/pulumi": jest.requireActual("@pulumi/pulumi"), "@pulumi/kubernetes": kubernetes, "@pulumi/command": command };
+  }
+  return sdks;
+}
+
 /**
  * Loads `program` (a function that requires the modules it needs) in a fresh module registry, with the
  * mocks set and `config` as the stack's config (keys without the project prefix).
@@ -81,20 +94,31 @@ export async function runMocked(
   options: MockOptions = {},
 ): Promise<MockRun> {
   const resources: Registered[] = [];
+  let inFlight = 0;
   let outputs: Record<string, unknown> = {};
   // The program writes its report under the working folder: a throwaway one keeps the project clean.
   const workingFolder = process.cwd();
   const runFolder = fs.mkdtempSync(path.join(os.tmpdir(), "study-run-"));
   process.chdir(runFolder);
+  // Pulumi takes a stack trace of every resource it registers, and jest maps each through source
+  // maps: most of a run's time. A run takes none; the tests read messages, not stacks.
+  const stackTraceLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
   let pulumi!: typeof pulumiType;
   let thrown: unknown;
   jest.isolateModules(() => {
+    // The program's own modules load afresh for each run; Pulumi's SDKs, whose loading is most of a
+    // run's time, are shared: setMocks resets the runtime's state (the stack, the options) for it.
+    const sdk = sharedSdks();
+    for (const [name, module] of Object.entries(sdk)) jest.doMock(name, () => module);
     pulumi = require("@pulumi/pulumi");
     pulumi.runtime.setMocks(
       {
         newResource: async (args) => {
+          inFlight += 1;
           const delay = options.slowTypes?.includes(args.type) ? 30 : (options.delayMs?.({ type: args.type, name: args.name }) ?? 0);
           if (delay > 0) await new Promise((r) => setTimeout(r, delay));
+          inFlight -= 1;
           resources.push({
             type: args.type,
             name: args.name,
@@ -125,13 +149,16 @@ export async function runMocked(
   try {
     if (thrown) throw thrown;
     resolved = await settle(outputs, pulumi);
-    // Resources that no output depends on may still be on their way: wait until registration is quiet.
-    for (let seen = -1; seen !== resources.length; ) {
+    // Resources that no output depends on may still be on their way: wait until registration is
+    // quiet, none in flight and none new over a few event-loop turns.
+    for (let quiet = 0, seen = resources.length; quiet < 3; ) {
+      await new Promise((r) => setTimeout(r, 10));
+      quiet = inFlight === 0 && seen === resources.length ? quiet + 1 : 0;
       seen = resources.length;
-      await new Promise((r) => setTimeout(r, 100));
     }
   } finally {
     process.chdir(workingFolder);
+    Error.stackTraceLimit = stackTraceLimit;
   }
   const all = (type: string) => resources.filter((r) => r.type === type);
   return {
@@ -181,4 +208,15 @@ export function markProfile(config: Record<string, string>, how: "built" | "abse
 export function runStudy(config: Record<string, string> = {}, options: MockOptions & { profile?: "built" | "absent" } = {}): Promise<MockRun> {
   markProfile(config, options.profile ?? "built");
   return runMocked(config, () => require("../index"), options);
+}
+
+const onceRuns = new Map<string, Promise<MockRun>>();
+/**
+ * runStudy with `config`, run once per test file and shared by the tests that only read what it
+ * registered: most of a program test's time is its runs.
+ */
+export function runStudyOnce(config: Record<string, string> = {}): Promise<MockRun> {
+  const key = JSON.stringify(Object.entries(config).sort());
+  if (!onceRuns.has(key)) onceRuns.set(key, runStudy(config));
+  return onceRuns.get(key)!;
 }

@@ -1,16 +1,16 @@
 // Real fortio against local servers, one way of failing at a time: every failed request in fortio's
-// record, timed, and classified by fortio's own log line for it (lib/fortio.ts through
-// scripts/summarize-fortio.ts), each counted once, the kinds adding up to the failures. Every
-// request goes to 127.0.0.1.
-import { execFile, execFileSync } from "child_process";
+// record, timed, and classified by fortio's own log line for it (lib/fortio.ts, as
+// scripts/summarize-fortio.ts runs it), each counted once, the kinds adding up to the failures.
+// Every request goes to 127.0.0.1.
+import { execFile } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { fortioSummaryLines, parseAccessLog, parseFortioLog } from "../../lib/fortio";
 import { ErrorCounts, parseRolloutOutput, RolloutMeasurement } from "../../lib/rolloutOutput";
 import { fortioDir } from "../support/fortio";
 import { FlakyServer, refusedUrl, startFlakyServer, startUnacceptingListener } from "../support/flakyServer";
 
-const projectDir = path.resolve(__dirname, "../..");
 const fortio = fortioDir();
 
 interface FortioRun {
@@ -39,24 +39,17 @@ function runFortio(url: string, requests: number, keepAlive = false): Promise<Fo
   });
 }
 
-/** fortio's record through scripts/summarize-fortio.ts, as rollout-test.sh runs it, the restart at its start. */
+/** fortio's record summarized as scripts/summarize-fortio.ts does, the restart at its start. */
 function measure(run: FortioRun): { summary: string; measurement: RolloutMeasurement } {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fortio-summary-"));
-  fs.writeFileSync(path.join(dir, "access.log"), run.accessLog);
-  fs.writeFileSync(path.join(dir, "fortio.log"), run.log);
-  const summary = execFileSync(path.join(projectDir, "node_modules/.bin/ts-node"), ["--transpile-only", path.join(projectDir, "scripts/summarize-fortio.ts")], {
-    env: {
-      PATH: process.env.PATH,
-      ACCESS_LOG: path.join(dir, "access.log"),
-      FORTIO_LOG: path.join(dir, "fortio.log"),
-      RESTART_AT: String(run.startedAt),
-      STOP_AT: String(run.stoppedAt + 1),
-      QPS: "20",
-      POD_LINES: "",
-    },
-    encoding: "utf8",
+  const lines = fortioSummaryLines({
+    records: parseAccessLog(run.accessLog),
+    log: parseFortioLog(run.log),
+    restartAt: run.startedAt,
+    stopAt: run.stoppedAt + 1,
+    qps: 20,
+    pods: [],
   });
-  fs.rmSync(dir, { recursive: true, force: true });
+  const summary = lines.map((line) => `${line}\n`).join("");
   return { summary, measurement: parseRolloutOutput(`study-status: ok\nstudy-load: fortio\nstudy-sidecar: none\n${summary}`) };
 }
 

@@ -12,6 +12,7 @@ const scripts = [
     .map((f) => `scripts/${f}`),
   ...fs.readdirSync(path.join(projectDir, "tests/support/fake-cluster")).map((f) => `tests/support/fake-cluster/${f}`),
   ".ci/run",
+  "tests/run.sh",
   "engine/install.sh",
   "engine/env.sh",
   "engine/standins/minikube",

@@ -1,0 +1,90 @@
+// fortio, on this machine and in a Job.
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { fortioArguments } from "../../../components/rolloutTest";
+import { loadJobManifest } from "../../../lib/loadJob";
+import { parseRolloutOutput } from "../../../lib/rolloutOutput";
+import { TestSettings } from "../../../lib/settings";
+import { fortioDir } from "../../support/fortio";
+import { fakeCluster, fakeClusterPerTest, haveSiege, runScript, studyLine, toolsWithout } from "../../support/rolloutScript";
+
+const fortio = fortioDir();
+const testSettings: TestSettings = {
+  load: "fortio",
+  qps: 100,
+  loadFrom: "cluster",
+  loadImage: "fortio/fortio:1.75.3",
+  loadNamespace: "demo-site-load",
+  concurrency: 4,
+  warmupSeconds: 1,
+  settleSeconds: 1,
+  rolloutTimeoutSeconds: 10,
+  repeats: 1,
+  run: "",
+};
+
+(haveSiege ? describe : describe.skip)("rollout-test.sh against a fake cluster: fortio", () => {
+  const cluster = fakeClusterPerTest();
+  const env = cluster.env;
+
+  (fortio ? describe : describe.skip)("with fortio (LOAD=fortio)", () => {
+    const fortioEnv = (overrides: Record<string, string> = {}) =>
+      env({
+        PATH: `${fortio}:${fakeCluster}:${process.env.PATH}`,
+        LOAD: "fortio",
+        QPS: "100",
+        CONCURRENCY: "4",
+        FORTIO_CONNECTIONS: "8",
+        KEEPALIVE: "false",
+        REQUEST_TIMEOUT_SECONDS: "2",
+        ...overrides,
+      });
+
+    test("on this machine: every failed request timed inside the outage, each a reset, at the rate asked", async () => {
+      const run = await runScript(fortioEnv());
+      expect(run.code).toBe(0);
+      const measurement = parseRolloutOutput(run.stdout);
+      expect(measurement).toMatchObject({ status: "ok", load: "fortio", sidecar: "none" });
+      const { failures, fortio: figures } = measurement;
+      // The outage starts with the restart and lasts half a second: about 50 requests at 100 a second.
+      expect(failures!.length).toBeGreaterThan(10);
+      expect(measurement.errors).toMatchObject({ connectionReset: failures!.length, other: 0 });
+      for (const failure of failures!) {
+        expect(failure.atSeconds).toBeGreaterThanOrEqual(-0.01);
+        expect(failure.atSeconds).toBeLessThan(2);
+      }
+      // A loaded machine may start fortio late, never send more than asked.
+      expect(figures!.sent).toBeLessThanOrEqual(figures!.asked * 1.05);
+      expect(figures!.sent).toBeGreaterThan(figures!.asked * 0.5);
+      expect(figures!.latencyBefore!.count).toBeGreaterThan(0);
+      expect(run.stderr).toMatch(/fortio stopped/);
+    });
+
+    test("in a Job in the cluster: the pod's output holds the same record", async () => {
+      const job = JSON.stringify(
+        loadJobManifest(
+          { namespace: "demo-site-load", name: "fortio", image: "fortio/fortio:1.75.3", deadlineSeconds: 120 },
+          { load: "fortio", args: fortioArguments({ ...testSettings, qps: 100, concurrency: 4 }, "close", "http://demo-site.demo-site.svc.cluster.local:80/") },
+        ),
+      );
+      const run = await runScript(
+        fortioEnv({ LOAD_FROM: "cluster", LOAD_NAMESPACE: "demo-site-load", LOAD_JOB_NAME: "fortio", LOAD_JOB: job, PATH: `${fortio}:${fakeCluster}:${toolsWithout("minikube")}` }),
+      );
+      const measurement = parseRolloutOutput(run.stdout);
+      expect([measurement.status, measurement.reason, run.stderr.slice(-600)]).toEqual(["ok", undefined, expect.any(String)]);
+      expect(measurement.failures!.length).toBeGreaterThan(10);
+      expect(measurement.errors.connectionReset).toBe(measurement.failures!.length);
+      // The fake pod ended with its Job.
+      expect(fs.readFileSync(path.join(cluster.state, "kubectl.calls"), "utf8")).toMatch(/delete job fortio/);
+    });
+
+    test("a fortio of another version is a failed measurement that says which to install", async () => {
+      const shims = fs.mkdtempSync(path.join(os.tmpdir(), "fortio-version-"));
+      fs.writeFileSync(path.join(shims, "fortio"), "#!/bin/sh\necho 1.60.0\n", { mode: 0o755 });
+      const run = await runScript(fortioEnv({ PATH: `${shims}:${fakeCluster}:${process.env.PATH}` }));
+      expect(studyLine(run.stdout, "status")).toMatch(/^failed fortio on PATH is version 1.60.0; .*go install fortio.org\/fortio@v1.75.3/);
+    });
+  });
+
+});
