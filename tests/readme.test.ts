@@ -1,43 +1,71 @@
+// The README and docs/ stay true to the code: the config and output tables list every key and output,
+// the test commands are CI's, the engine's versions are named, every link resolves, and the README
+// stays a front door.
 import * as fs from "fs";
 import * as path from "path";
 import { configKeys } from "../config/keys";
 
 const projectDir = path.resolve(__dirname, "..");
-const readme = fs.readFileSync(path.join(projectDir, "README.md"), "utf8");
-const program = fs.readFileSync(path.join(projectDir, "index.ts"), "utf8");
+const read = (file: string) => fs.readFileSync(path.join(projectDir, file), "utf8");
+const readme = read("README.md");
+const configuration = read("docs/configuration.md");
+const results = read("docs/results.md");
+const contributing = read("docs/contributing.md");
+const program = read("index.ts");
 
-const tableKeys = (heading: string) => {
-  const section = readme.split(/^## /m).find((s) => s.startsWith(heading)) ?? "";
+const tableKeys = (text: string, heading: string) => {
+  const section = text.split(/^## /m).find((s) => s.startsWith(heading)) ?? "";
   return [...section.matchAll(/^\| ((?:`[^`]+`(?:, )?)+) \|/gm)].flatMap((m) => [...m[1].matchAll(/`([^`]+)`/g)].map((k) => k[1]));
 };
 
-test("the README's config table lists every key with its default", () => {
-  expect(tableKeys("Config").sort()).toEqual(Object.keys(configKeys).sort());
+test("docs/configuration.md's config table lists every key with its default", () => {
+  expect(tableKeys(configuration, "Config").sort()).toEqual(Object.keys(configKeys).sort());
   for (const [key, spec] of Object.entries(configKeys)) {
-    expect(readme).toContain(`| \`${key}\` | \`${spec.default === "" ? '""' : spec.default}\` |`);
+    expect(configuration).toContain(`| \`${key}\` | \`${spec.default === "" ? '""' : spec.default}\` |`);
   }
 });
 
-test("the README's output table lists every stack output", () => {
+test("docs/results.md's output table lists every stack output", () => {
   const exported = [
     ...[...program.matchAll(/^export const (\w+)/gm)].map((m) => m[1]),
     ...[...program.matchAll(/^export \{ ([^}]+) \}/gm)].flatMap((m) => m[1].split(",").map((s) => s.trim())),
   ];
-  expect(tableKeys("Outputs").sort()).toEqual(exported.sort());
+  expect(tableKeys(results, "Outputs").sort()).toEqual(exported.sort());
 });
 
 test("the README names the test commands that CI runs", () => {
-  const ci = fs.readFileSync(path.join(projectDir, ".ci/run"), "utf8");
+  const ci = read(".ci/run");
   for (const command of ["npm test", "npm run test:go", "npm run engine:install", "npm run test:engine"]) {
     expect(readme).toContain(command);
     expect(ci).toMatch(new RegExp(`^(\\w+=\\S+ )?${command}$`, "m"));
   }
 });
 
-test("the README names every version of the engine toolchain", () => {
-  const pins = fs.readFileSync(path.join(projectDir, "engine/versions.env"), "utf8");
+test("docs/contributing.md names every version of the engine toolchain", () => {
+  const pins = read("engine/versions.env");
   for (const [, key, version] of pins.matchAll(/^(\w+_VERSION)=v?(\S+)$/gm)) {
     const short = key === "PULUMI_KUBERNETES_PROVIDER_MODULE_VERSION" ? version.slice(-12) : version;
-    expect([key, readme.includes(short)]).toEqual([key, true]);
+    expect([key, contributing.includes(short)]).toEqual([key, true]);
   }
+});
+
+test("every relative link of the README and docs/ resolves, to a heading where it names one", () => {
+  const files = ["README.md", ...fs.readdirSync(path.join(projectDir, "docs")).map((f) => `docs/${f}`)];
+  const anchor = (heading: string) => heading.toLowerCase().replace(/[^a-z0-9 -]/g, "").replace(/ /g, "-");
+  for (const file of files) {
+    for (const [, target] of read(file).matchAll(/\]\(([^)#:\s]*)(#[^)\s]*)?\)/g)) {
+      if (target === "") continue;
+      const resolved = path.join(path.dirname(file), target);
+      expect([file, target, fs.existsSync(path.join(projectDir, resolved))]).toEqual([file, target, true]);
+    }
+    for (const [, target, hash] of read(file).matchAll(/\]\(([^)#:\s]*)#([^)\s]+)\)/g)) {
+      const linked = target ? path.join(path.dirname(file), target) : file;
+      const headings = [...read(linked).matchAll(/^#+ (.*)$/gm)].map((m) => anchor(m[1]));
+      expect([file, `${target}#${hash}`, headings.includes(hash)]).toEqual([file, `${target}#${hash}`, true]);
+    }
+  }
+});
+
+test("the README is a front door: at most about 200 lines, the rest in docs/", () => {
+  expect(readme.split("\n").length).toBeLessThanOrEqual(200);
 });
