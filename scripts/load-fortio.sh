@@ -1,5 +1,5 @@
 # fortio as the rollout test's load (LOAD=fortio), sourced by scripts/rollout-test.sh, whose helpers
-# (log, require, now, kube_load, find_host_url, start_load_job) and $work it uses.
+# (log, require, now, kube_load, find_host_url, start_load_job, stop_host_load) and $work it uses.
 #   load_start    starts fortio on this machine (LOAD_FROM=host) or in the load Job (cluster)
 #   load_stop     stops it, leaving its access log (a line per request) and its log in $work
 #   load_failure  prints why the load failed, if it did
@@ -12,7 +12,7 @@
 # Env: QPS, FORTIO_CONNECTIONS, KEEPALIVE (true|false), REQUEST_TIMEOUT_SECONDS, LOAD_TIME_LIMIT_SECONDS;
 # cluster: LOAD_JOB (the Job, JSON, fortio's arguments in it).
 # shellcheck shell=bash
-# shellcheck disable=SC2154 # work, url, load_pod, restart_at, pod_lines: scripts/rollout-test.sh's
+# shellcheck disable=SC2154,SC2034 # work, url, load_pod, restart_at, pod_lines are scripts/rollout-test.sh's; it reads load_pid
 
 fortio_version=1.75.3
 stop_at=""
@@ -48,18 +48,7 @@ load_stop() {
     grep '^{"ts"' "$work/pod.log" >"$work/fortio.log" || true
     return
   fi
-  kill -INT "$load_pid" 2>/dev/null || true
-  local waited=0
-  while kill -0 "$load_pid" 2>/dev/null && [ "$waited" -lt 20 ]; do
-    sleep 0.5
-    waited=$((waited + 1))
-  done
-  if kill -0 "$load_pid" 2>/dev/null; then
-    log "fortio did not exit 10s after SIGINT: ended with SIGKILL"
-    kill -KILL "$load_pid" 2>/dev/null || true
-  fi
-  wait "$load_pid" || true
-  load_pid=""
+  stop_host_load
 }
 
 load_failure() {

@@ -1,5 +1,6 @@
 # siege as the rollout test's load (LOAD=siege), sourced by scripts/rollout-test.sh, whose helpers
-# (log, kube_load, stamp, measurement_failed, find_host_url, from_log_timestamps) and $work it uses.
+# (log, kube_load, stamp, measurement_failed, find_host_url, start_load_job, stop_host_load,
+# from_log_timestamps) and $work it uses.
 #   load_start    starts siege on this machine (LOAD_FROM=host) or in the load Job (cluster)
 #   load_stop     stops it and leaves its output, each line stamped with its time, in $work
 #   load_failure  prints why the load failed, if it did
@@ -8,7 +9,7 @@
 # Env: CONCURRENCY, LOAD_TIME_LIMIT_SECONDS; host: SIEGERC_CONTENT (siege's settings); cluster:
 # LOAD_JOB (the Job, JSON, siege's settings in it), LOAD_STOP_FILE.
 # shellcheck shell=bash
-# shellcheck disable=SC2154 # work, url, load_pod, restart_at: scripts/rollout-test.sh's
+# shellcheck disable=SC2154,SC2034 # work, url, load_pod, restart_at are scripts/rollout-test.sh's; it reads load_pid
 
 load_pids=""
 
@@ -52,20 +53,9 @@ load_stop() {
     : >"$work/siege.out"
     return
   fi
-  kill -INT "$load_pid" 2>/dev/null || true
-  # Under keep-alive some siege versions print their report and then never exit: once it has had
-  # time to, siege is ended, and the report it printed stands.
-  local waited=0
-  while kill -0 "$load_pid" 2>/dev/null && [ "$waited" -lt 20 ]; do
-    sleep 0.5
-    waited=$((waited + 1))
-  done
-  if kill -0 "$load_pid" 2>/dev/null; then
-    log "siege did not exit 10s after SIGINT: ended with SIGKILL"
-    kill -KILL "$load_pid" 2>/dev/null || true
-  fi
-  wait "$load_pid" || true
-  load_pid=""
+  # Under keep-alive some siege versions print their report and then never exit: the report it
+  # printed stands.
+  stop_host_load
   # shellcheck disable=SC2086 # two pids
   wait $load_pids || true
 }

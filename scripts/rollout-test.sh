@@ -103,6 +103,23 @@ find_host_url() {
   fi
 }
 
+# Stops the load on this machine with SIGINT (both loads print their figures then), and ends it if
+# it has not exited 10 s later: some siege versions print their report and then never exit.
+stop_host_load() {
+  kill -INT "$load_pid" 2>/dev/null || true
+  local waited=0
+  while kill -0 "$load_pid" 2>/dev/null && [ "$waited" -lt 20 ]; do
+    sleep 0.5
+    waited=$((waited + 1))
+  done
+  if kill -0 "$load_pid" 2>/dev/null; then
+    log "$LOAD did not exit 10s after SIGINT: ended with SIGKILL"
+    kill -KILL "$load_pid" 2>/dev/null || true
+  fi
+  wait "$load_pid" || true
+  load_pid=""
+}
+
 # Starts the load Job and waits until its pod's log shows a line matching STARTED (the pod may pull
 # its image first: as long as a rollout may take). Sets load_pod.
 start_load_job() {

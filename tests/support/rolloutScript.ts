@@ -5,6 +5,7 @@ import { execFile, execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { loadJobManifest } from "../../lib/loadJob";
 import { FlakyServer, startFlakyServer } from "./flakyServer";
 
 export const projectDir = path.resolve(__dirname, "../..");
@@ -76,6 +77,25 @@ export function processesOf(state: string): string[] {
     }
   });
 }
+
+/** The script's environment for siege in a load Job (LOAD_FROM=cluster), its pod running `script`. */
+export function siegeJobEnv(env: FakeCluster["env"], script: string, overrides: Record<string, string> = {}): Record<string, string> {
+  const job = loadJobManifest(
+    { namespace: "demo-site-load", name: "siege", image: "debian:bookworm-slim", deadlineSeconds: 120 },
+    { load: "siege", targetUrl: "http://demo-site.demo-site.svc.cluster.local:80/", concurrency: 4, timeLimitSeconds: 60, siegerc: throttledSiegerc(), script },
+  );
+  return env({
+    LOAD_FROM: "cluster",
+    LOAD_NAMESPACE: "demo-site-load",
+    LOAD_JOB_NAME: "siege",
+    LOAD_JOB: JSON.stringify(job),
+    LOAD_STOP_FILE: "/tmp/study-stop",
+    ...overrides,
+  });
+}
+
+/** scripts/in-cluster-load.sh, which the siege Job's pod runs. */
+export const inClusterLoad = () => fs.readFileSync(path.join(projectDir, "scripts/in-cluster-load.sh"), "utf8");
 
 export interface FakeCluster {
   /** The fake cluster's state folder, new for each test. */
