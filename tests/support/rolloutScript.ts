@@ -33,7 +33,7 @@ export function runScript(env: Record<string, string>): Promise<ScriptRun> {
 /** A PATH of links to what the scripts use, but for the tools left `out`. */
 export function toolsWithout(...out: string[]): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tools-"));
-  const tools = ["bash", "perl", "awk", "sed", "grep", "sort", "uniq", "cut", "cat", "rm", "mkdir", "mktemp", "mkfifo", "seq", "sleep", "tr", "date", "tail", "touch", "stdbuf", "siege", "node", "dirname", "env"];
+  const tools = ["bash", "perl", "awk", "sed", "grep", "sort", "uniq", "cut", "cat", "rm", "mv", "mkdir", "mktemp", "mkfifo", "seq", "sleep", "tr", "date", "tail", "touch", "stdbuf", "siege", "node", "dirname", "env"];
   for (const tool of tools.filter((t) => !out.includes(t))) {
     const found = ["/usr/local/bin", "/usr/bin", "/bin"].map((d) => path.join(d, tool)).find((p) => fs.existsSync(p));
     if (found) fs.symlinkSync(found, path.join(dir, tool));
