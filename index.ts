@@ -11,7 +11,7 @@ import { probeInstalledIstio } from "./lib/installedIstio";
 import { planMesh } from "./lib/meshPlan";
 import { caseResourceName } from "./lib/naming";
 import { writeReport } from "./lib/report";
-import { CaseResult } from "./lib/results";
+import { CaseResult, errorWindowOutput, failureRateOutput } from "./lib/results";
 import { summaryLine, summaryTable } from "./lib/summary";
 
 // Config: every key read and checked before anything is created.
@@ -72,9 +72,7 @@ export const mesh = only?.mesh;
 export const availability = single((r) => r.availability);
 export const requests = single((r) => r.requests);
 export const failures = single((r) => r.failures);
-export const failuresPer10k = single((r) =>
-  r.failuresPer10k === undefined ? undefined : { rate: r.failuresPer10k, lower: r.failuresPer10kLower, upper: r.failuresPer10kUpper },
-);
+export const failuresPer10k = single(failureRateOutput);
 export const asExpected = single((r) => r.asExpected);
 export const transactions = single((r) => r.transactions);
 export const failedTransactions = single((r) => r.failedTransactions);
@@ -83,6 +81,4 @@ export const errors = single((r) => r.errors);
 export const sidecar = single((r) => r.sidecar);
 export const rolloutSeconds = single((r) => r.rolloutSeconds);
 export const oldPodsGoneSeconds = single((r) => r.oldPodsGoneSeconds);
-export const errorWindowSeconds = single((r) =>
-  r.firstErrorSeconds === undefined ? undefined : { firstErrorSeconds: r.firstErrorSeconds, lastErrorSeconds: r.lastErrorSeconds },
-);
+export const errorWindowSeconds = single(errorWindowOutput);

@@ -120,7 +120,7 @@ export const configKeys = {
   expect: {
     type: "string",
     default: "",
-    description: "What a case is expected to show: lossless, lossy or unknown; empty: what the README's reading of Istio's shutdown expects of its setting.",
+    description: "What a case is expected to show: lossless, lossy or unknown; empty: what docs/istio-shutdown.md expects of its setting.",
   },
   load: {
     type: "string",
@@ -170,7 +170,7 @@ export const configKeys = {
   cases: {
     type: "string",
     default: "",
-    description: "Measure several settings in one run: standard, standard case names separated by commas, or a YAML list of cases (README). Empty: the single case of the keys above.",
+    description: "Measure several settings in one run: standard, standard case names separated by commas, or a YAML list of cases (docs/configuration.md). Empty: the single case of the keys above.",
   },
   repeats: {
     type: "integer",

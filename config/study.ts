@@ -85,15 +85,16 @@ export function readStudyConfig(source: ConfigSource, baseDir: string, stackName
     cpus: read.integer("cpus", 2, 64),
     memoryMiB: read.integer("memoryMiB", 2048, 262144),
   };
-  if (!kubeContext) checkNodeSize(read, cluster, nodeLoad(cases, meshToInstall(cases)));
+  const mesh = meshToInstall(cases);
+  if (!kubeContext) checkNodeSize(read, cluster, nodeLoad(cases, mesh));
 
   return {
     cluster,
     istio: {
       version: read.string("istioVersion", istioVersion, "expected a version such as 1.31.1"),
-      chartRepo: read.chartRepo("istioChartRepo", baseDir, istioChartNames(meshToInstall(cases))),
+      chartRepo: read.chartRepo("istioChartRepo", baseDir, istioChartNames(mesh)),
       installer: read.oneOf("istioInstaller", ["helm", "istioctl"] as const),
-      mesh: meshToInstall(cases),
+      mesh,
       platform: kubeContext ? "" : "minikube",
     },
     cases,

@@ -1,4 +1,4 @@
-// What a case is expected to show, read from how Istio and Kubernetes shut a pod down (the README's
+// What a case is expected to show, read from how Istio and Kubernetes shut a pod down (docs/istio-shutdown.md,
 // "What happens when a pod with a sidecar goes"), so that a measurement can be checked against it.
 
 export type Expectation = "lossless" | "lossy" | "unknown";

@@ -162,7 +162,7 @@ function loadExplanation(results: CaseResult[], test: TestSettings): string[] {
     "Failures per 10,000 requests are over all runs of a case, with Clopper-Pearson's exact 95 % interval (at 0 failures,",
     "the whole 5 % above: the rate is at most the upper bound). A fix is compared with its baseline by Fisher's exact test:",
     "'differs' when p < 0.05, i.e. a difference this large would come by chance less than once in 20 studies.",
-    "The expectation is what the README's reading of Istio's shutdown leads to expect of the setting (or the case's own `expect`).",
+    "The expectation is what docs/istio-shutdown.md leads to expect of the setting (or the case's own `expect`).",
   ];
   if (results.some((r) => r.load === "fortio")) {
     return [

@@ -212,3 +212,13 @@ export function caseResult(studyCase: StudyCase, measurements: RolloutMeasuremen
 function definedOnly<T extends Record<string, unknown>>(values: T): Partial<T> {
   return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
+
+/** The stack output failuresPer10k: the rate with its exact 95 % interval, when the load gives one. */
+export function failureRateOutput(r: CaseResult): { rate: number; lower?: number; upper?: number } | undefined {
+  return r.failuresPer10k === undefined ? undefined : { rate: r.failuresPer10k, lower: r.failuresPer10kLower, upper: r.failuresPer10kUpper };
+}
+
+/** The stack output errorWindowSeconds: the first and last timed failure, when any failure was timed. */
+export function errorWindowOutput(r: CaseResult): { firstErrorSeconds: number; lastErrorSeconds?: number } | undefined {
+  return r.firstErrorSeconds === undefined ? undefined : { firstErrorSeconds: r.firstErrorSeconds, lastErrorSeconds: r.lastErrorSeconds };
+}

@@ -29,7 +29,7 @@
 # header (http.c http_read_headers returns NULL, browser.c __http fails it with a debug-only
 # echo), so the report's failed count can exceed the lines: the difference is printed as
 #   study-failures: closedWithoutResponse <count>
-# Those failures are not in study-error-bins: siege gives them no time (see the README). A line
+# Those failures are not in study-error-bins: siege gives them no time (docs/configuration.md). A line
 # can also stand for a request siege did not count as failed (a reset after the response header:
 # socket_read prints "read error", the body is cut short, the request succeeds), so the lines can
 # exceed the failed count; the difference is printed as

@@ -69,3 +69,12 @@ test("every relative link of the README and docs/ resolves, to a heading where i
 test("the README is a front door: at most about 200 lines, the rest in docs/", () => {
   expect(readme.split("\n").length).toBeLessThanOrEqual(200);
 });
+
+test("docs/contributing.md's layout names every file of components/, config/, lib/ and scripts/", () => {
+  const layout = contributing.slice(contributing.indexOf("## Layout"));
+  for (const folder of ["components", "config", "lib", "scripts"]) {
+    for (const file of fs.readdirSync(path.join(projectDir, folder))) {
+      expect([folder, file, layout.includes(`\`${file}\``)]).toEqual([folder, file, true]);
+    }
+  }
+});

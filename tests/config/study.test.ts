@@ -324,7 +324,7 @@ describe("the load and how its figures are judged", () => {
     expect(read({ maxFailuresPer10k: "0" }).test.maxFailuresPer10k).toBe(0);
   });
 
-  test("each standard case expects what the README's reading of Istio's shutdown says; a case may say otherwise", () => {
+  test("each standard case expects what docs/istio-shutdown.md says; a case may say otherwise", () => {
     const standard = read({ cases: "standard", cpus: "6" }).cases;
     expect(Object.fromEntries(standard.map((c) => [c.name, c.expect]))).toEqual({
       "nomesh-nohook": "lossy",

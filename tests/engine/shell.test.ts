@@ -1,4 +1,4 @@
-// What a person does in a plain shell with the engine toolchain, as the README says it, word for word.
+// What a person does in a plain shell with the engine toolchain, as docs/contributing.md says it, word for word.
 import { describeWithToolchain, newLab, probeToolchain, run } from "./engine";
 import { settledLeftovers } from "./observe";
 
