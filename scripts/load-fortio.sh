@@ -8,11 +8,11 @@
 # connections (components/rolloutTest.ts sizes them); a request that cannot start on time is
 # skipped (-nocatchup), so a generator that falls behind shows as fewer requests sent than asked. In the cluster, the Job's pod writes both
 # logs to its output, which is read when the load stops (its image may have no shell to stop it
-# with); its times are the node's clock, taken to be this machine's.
+# with); its times are the node's clock, put on this machine's by the offset measured at start.
 # Env: QPS, FORTIO_CONNECTIONS, KEEPALIVE (true|false), REQUEST_TIMEOUT_SECONDS, LOAD_TIME_LIMIT_SECONDS;
 # cluster: LOAD_JOB (the Job, JSON, fortio's arguments in it).
 # shellcheck shell=bash
-# shellcheck disable=SC2154,SC2034 # work, url, load_pod, restart_at, pod_lines are scripts/rollout-test.sh's; it reads load_pid
+# shellcheck disable=SC2154,SC2034 # work, url, load_pod, restart_at, pod_lines, clock_offset are scripts/rollout-test.sh's; it reads load_pid
 
 fortio_version=1.75.3
 stop_at=""
@@ -21,6 +21,9 @@ load_start() {
   : "${QPS:?}" "${FORTIO_CONNECTIONS:?}" "${KEEPALIVE:?}" "${REQUEST_TIMEOUT_SECONDS:?}"
   if [ "$LOAD_FROM" = cluster ]; then
     start_load_job '"latency"|Starting http test'
+    # The image has fortio alone, no date: fortio logs its start with the pod's time before it
+    # looks at its command, so an unknown one reads the clock and does nothing else.
+    measure_clock_offset /usr/bin/fortio clock
     return
   fi
   require fortio "install fortio $fortio_version: go install fortio.org/fortio@v$fortio_version"
@@ -54,10 +57,14 @@ load_stop() {
 load_failure() {
   if [ ! -s "$work/access.log" ]; then
     echo "fortio recorded no request: $(tail -n 3 "$work/fortio.log" "$work/pod.log" 2>/dev/null | tr '\n' ' ')"
+  elif [ "$LOAD_FROM" = cluster ] && ! grep -q '"msg":"Starting http test"' "$work/fortio.log"; then
+    # kubectl logs gives the newest of a container's log files only: the first requests would be
+    # missing from the record, and sent and asked counted from the first one left.
+    echo "the load pod's log has lost its beginning (the kubelet rotates a container's log past its containerLogMaxSize, 10 MiB by default, about 60,000 requests): lower qps, or shorten the warm-up and settle"
   fi
 }
 
 load_summary() {
   ACCESS_LOG="$work/access.log" FORTIO_LOG="$work/fortio.log" RESTART_AT="$restart_at" STOP_AT="$stop_at" \
-    POD_LINES="$pod_lines" "$(dirname "$0")/../node_modules/.bin/ts-node" --transpile-only "$(dirname "$0")/summarize-fortio.ts"
+    CLOCK_OFFSET="$clock_offset" POD_LINES="$pod_lines" "$(dirname "$0")/../node_modules/.bin/ts-node" --transpile-only "$(dirname "$0")/summarize-fortio.ts"
 }

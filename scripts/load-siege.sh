@@ -16,7 +16,7 @@ load_pids=""
 load_start() {
   if [ "$LOAD_FROM" = cluster ]; then
     start_load_job '^study-load-started'
-    measure_clock_offset
+    measure_clock_offset date +%s.%N
     return
   fi
   require siege "install it (apt-get install siege, brew install siege)"

@@ -140,14 +140,20 @@ start_load_job() {
   measurement_failed "the load Job did not start $LOAD within ${ROLLOUT_TIMEOUT_SECONDS}s: $(kube_load logs "job/$LOAD_JOB_NAME" --tail=3 2>&1 | tr '\n' ' ')"
 }
 # Errors are timed by the node's clock, the restart by this machine's: the difference, seen through
-# one exec (half its round trip is the uncertainty), puts both on one clock. 0 when it cannot be read.
+# one exec (half its round trip is the uncertainty), puts both on one clock. The arguments: a command
+# of the load's image whose output starts with the pod's time, as seconds since the epoch, to the
+# microsecond at least. 0, said so, when it cannot be read.
 measure_clock_offset() {
   local before pod_now after
   before=$(now)
-  pod_now=$(kube_load exec "$load_pod" -- date +%s.%N 2>/dev/null || true)
+  pod_now=$({ kube_load exec "$load_pod" -- "$@" 2>&1 || true; } | grep -oE '[0-9]{9,}\.[0-9]{6,}' | awk 'NR == 1' || true)
   after=$(now)
-  clock_offset=$(awk -v b="$before" -v a="$after" -v p="$pod_now" \
-    'BEGIN { if (p ~ /^[0-9]+\.[0-9]+$/) printf "%.3f", p - (a + b) / 2; else print 0 }')
+  if [ -z "$pod_now" ]; then
+    clock_offset=0
+    log "could not read the load pod's clock ($*): its times are taken to be this machine's"
+    return
+  fi
+  clock_offset=$(awk -v b="$before" -v a="$after" -v p="$pod_now" 'BEGIN { printf "%.3f", p - (a + b) / 2 }')
   log "the load pod's clock is ${clock_offset}s ahead of this machine's"
 }
 

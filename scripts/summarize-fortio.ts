@@ -1,6 +1,7 @@
 // Turns fortio's access log and log (ACCESS_LOG, FORTIO_LOG: files) into fortio's study-* lines of
 // scripts/rollout-test.sh (lib/fortio.ts says which). Run by scripts/load-fortio.sh with ts-node.
-// Env: RESTART_AT, STOP_AT (seconds since the epoch), QPS, POD_LINES (the test's study-pod lines).
+// Env: RESTART_AT, STOP_AT (seconds since the epoch, this machine's clock), CLOCK_OFFSET (how far the
+// clock of fortio's records runs ahead of this machine's), QPS, POD_LINES (the test's study-pod lines).
 import * as fs from "fs";
 import { fortioSummaryLines, parseAccessLog, parseFortioLog } from "../lib/fortio";
 
@@ -18,8 +19,9 @@ const pods = env("POD_LINES")
 const lines = fortioSummaryLines({
   records: parseAccessLog(fs.readFileSync(env("ACCESS_LOG"), "utf8")),
   log: parseFortioLog(fs.readFileSync(env("FORTIO_LOG"), "utf8")),
-  restartAt: Number(env("RESTART_AT")),
-  stopAt: Number(env("STOP_AT")),
+  // On the records' clock, so that each record's time from the restart is this machine's.
+  restartAt: Number(env("RESTART_AT")) + Number(env("CLOCK_OFFSET")),
+  stopAt: Number(env("STOP_AT")) + Number(env("CLOCK_OFFSET")),
   qps: Number(env("QPS")),
   pods,
 });

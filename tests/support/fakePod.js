@@ -24,7 +24,14 @@ const [command, ...args] = container.command ?? ["bash", "-c", '"$@" | cat', "fo
 // whole when the Job is deleted.
 const child = spawn(command, args, { env, stdio: ["ignore", "pipe", "pipe"], detached: true });
 fs.writeFileSync(path.join(state, "pod.pid"), String(child.pid));
+// fortio's own times (its log's "ts", its access log's "timestamp" in ns) are the pod's clock too.
+const onPodClock = (line) =>
+  skewMs === 0
+    ? line
+    : line
+        .replace(/^\{"ts":([\d.]+)/, (_, ts) => `{"ts":${(Number(ts) + skewMs / 1000).toFixed(6)}`)
+        .replace(/"timestamp":(\d+)/, (_, ns) => `"timestamp":${BigInt(ns) + BigInt(skewMs) * 1000000n}`);
 for (const stream of [child.stdout, child.stderr]) {
-  readline.createInterface({ input: stream }).on("line", (line) => fs.writeSync(log, `${new Date(Date.now() + skewMs).toISOString()} ${line}\n`));
+  readline.createInterface({ input: stream }).on("line", (line) => fs.writeSync(log, `${new Date(Date.now() + skewMs).toISOString()} ${onPodClock(line)}\n`));
 }
 child.on("close", () => fs.writeFileSync(path.join(state, "job.done"), ""));

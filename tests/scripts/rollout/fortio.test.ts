@@ -61,22 +61,52 @@ const testSettings: TestSettings = {
       expect(run.stderr).toMatch(/fortio stopped/);
     });
 
-    test("in a Job in the cluster: the pod's output holds the same record", async () => {
+    const inClusterRun = (overrides: Record<string, string> = {}) => {
       const job = JSON.stringify(
         loadJobManifest(
           { namespace: "demo-site-load", name: "fortio", image: "fortio/fortio:1.75.3", deadlineSeconds: 120 },
           { load: "fortio", args: fortioArguments({ ...testSettings, qps: 100, concurrency: 4 }, "close", "http://demo-site.demo-site.svc.cluster.local:80/") },
         ),
       );
-      const run = await runScript(
-        fortioEnv({ LOAD_FROM: "cluster", LOAD_NAMESPACE: "demo-site-load", LOAD_JOB_NAME: "fortio", LOAD_JOB: job, PATH: `${fortio}:${fakeCluster}:${toolsWithout("minikube")}` }),
+      return runScript(
+        fortioEnv({
+          LOAD_FROM: "cluster",
+          LOAD_NAMESPACE: "demo-site-load",
+          LOAD_JOB_NAME: "fortio",
+          LOAD_JOB: job,
+          PATH: `${fortio}:${fakeCluster}:${toolsWithout("minikube")}`,
+          ...overrides,
+        }),
       );
+    };
+
+    test("in a Job in the cluster: the pod's output holds the same record", async () => {
+      const run = await inClusterRun();
       const measurement = parseRolloutOutput(run.stdout);
       expect([measurement.status, measurement.reason, run.stderr.slice(-600)]).toEqual(["ok", undefined, expect.any(String)]);
       expect(measurement.failures!.length).toBeGreaterThan(10);
       expect(measurement.errors.connectionReset).toBe(measurement.failures!.length);
       // The fake pod ended with its Job.
       expect(fs.readFileSync(path.join(cluster.state, "kubectl.calls"), "utf8")).toMatch(/delete job fortio/);
+    });
+
+    test("in a Job on a node whose clock runs 30 s ahead: the records are put on this machine's clock", async () => {
+      const run = await inClusterRun({ FAKE_POD_CLOCK_OFFSET: "30" });
+      // Half a command round trip is the uncertainty: on a loaded machine that is well over 0.1 s.
+      const offset = Number(run.stderr.match(/the load pod.s clock is (-?[\d.]+)s ahead of this machine.s/)?.[1]);
+      expect(offset).toBeGreaterThan(27);
+      expect(offset).toBeLessThan(33);
+      const measurement = parseRolloutOutput(run.stdout);
+      expect(measurement.status).toBe("ok");
+      // The outage starts with the restart: every failure falls within seconds of it, not 30 s off.
+      expect(measurement.failures!.length).toBeGreaterThan(10);
+      for (const failure of measurement.failures!) expect(Math.abs(failure.atSeconds)).toBeLessThan(5);
+      expect(measurement.fortio!.latencyBefore!.count).toBeGreaterThan(0);
+    });
+
+    test("in a Job whose log the kubelet rotated: a failed measurement that says why, not a record short of its start", async () => {
+      const run = await inClusterRun({ FAKE_LOG_ROTATED: "1" });
+      expect(studyLine(run.stdout, "status")).toMatch(/^failed the load pod's log has lost its beginning .*containerLogMaxSize.*lower qps/);
     });
 
     test("a fortio of another version is a failed measurement that says which to install", async () => {
