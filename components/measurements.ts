@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { judgedResults, verdictLines } from "../lib/judgement";
+import { gateWarnings, judgedResults, verdictLines } from "../lib/judgement";
 import { caseResourceName } from "../lib/naming";
 import { caseResult, CaseResult, caseSetting } from "../lib/results";
 import { RolloutMeasurement } from "../lib/rolloutOutput";
@@ -71,6 +71,10 @@ export function measureRollouts(args: MeasurementsArgs): pulumi.Output<CaseResul
   const results = pulumi
     .all(cases.map((studyCase, index) => pulumi.all(measurements[index]).apply((ms) => ({ ...caseResult(studyCase, ms), istio: args.istioInCluster }))))
     .apply((rs) => judgedResults(rs, test.maxFailuresPer10k));
-  new Verdict("verdict", { failures: results.apply((rs) => verdictLines(rs, test.maxFailuresPer10k)), after: previousTest });
+  new Verdict("verdict", {
+    failures: results.apply((rs) => verdictLines(rs, test.maxFailuresPer10k)),
+    warnings: results.apply((rs) => gateWarnings(rs, test.maxFailuresPer10k)),
+    after: previousTest,
+  });
   return results;
 }

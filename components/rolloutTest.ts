@@ -4,7 +4,7 @@ import * as path from "path";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { Connection, TestSettings } from "../lib/settings";
-import { loadJobManifest, loadStopFile, siegercFor } from "../lib/loadJob";
+import { fortioConnections, fortioRequestTimeoutSeconds, loadJobManifest, loadStopFile, siegercFor } from "../lib/loadJob";
 import { parseRolloutOutput, RolloutMeasurement } from "../lib/rolloutOutput";
 
 /** Where the test finds the workload it measures. */
@@ -50,13 +50,6 @@ export function readLoadFiles(): LoadFiles {
   };
 }
 
-/**
- * fortio gives up on a request after this long. Short, because a connection fortio waits on skips its
- * next requests: a connect to a pod that is gone, which hangs (no RST comes back), holds its
- * connection this long. siege keeps the seed's 10 s (siege/siegerc).
- */
-export const requestTimeoutSeconds = 2;
-
 /** Environment of scripts/rollout-test.sh; with loadFrom=cluster, the load Job as JSON among it. */
 export function rolloutTestEnvironment(
   target: RolloutTarget & { clusterUrl: string },
@@ -85,7 +78,7 @@ export function rolloutTestEnvironment(
     QPS: String(settings.qps),
     FORTIO_CONNECTIONS: String(fortioConnections(settings, connection)),
     KEEPALIVE: String(connection === "keep-alive"),
-    REQUEST_TIMEOUT_SECONDS: String(requestTimeoutSeconds),
+    REQUEST_TIMEOUT_SECONDS: String(fortioRequestTimeoutSeconds),
   };
   const own = settings.load === "siege" ? { SIEGERC_CONTENT: siegerc } : fortio;
   if (settings.loadFrom === "host") return { ...common, ...own };
@@ -112,18 +105,6 @@ export function rolloutTestEnvironment(
 }
 
 /**
- * fortio's connections: each sends its share of the rate one request after another, and skips a turn
- * its last request still holds. With a connection per request, there are enough for every request
- * to start on time even if each took the whole timeout, twice over, so that a rate asked is a rate
- * sent; kept connections are as many as `concurrency` says, and a stalled one shows as requests
- * sent short of those asked.
- */
-export function fortioConnections(settings: TestSettings, connection: Connection): number {
-  if (connection === "keep-alive") return settings.concurrency;
-  return Math.max(settings.concurrency, 2 * settings.qps * requestTimeoutSeconds);
-}
-
-/**
  * `fortio load` in the Job, as scripts/load-fortio.sh runs it on the host, with its access log on
  * the pod's output beside its log.
  */
@@ -132,7 +113,7 @@ export function fortioArguments(settings: TestSettings, connection: Connection, 
     "load",
     ...["-qps", String(settings.qps), "-c", String(fortioConnections(settings, connection)), "-t", `${loadTimeLimitSeconds(settings)}s`],
     ...["-uniform", "-nocatchup", "-allow-initial-errors", `-keepalive=${connection === "keep-alive"}`],
-    ...["-timeout", `${requestTimeoutSeconds}s`, "-access-log-file", "/dev/stdout", "-access-log-format", "json", url],
+    ...["-timeout", `${fortioRequestTimeoutSeconds}s`, "-access-log-file", "/dev/stdout", "-access-log-format", "json", url],
   ];
 }
 

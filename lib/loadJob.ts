@@ -1,4 +1,4 @@
-import type { Connection } from "./settings";
+import type { Connection, TestSettings } from "./settings";
 import { KubeObject } from "./manifest";
 
 /** The load Job of a test, whichever the load. */
@@ -88,4 +88,23 @@ export function loadJobManifest(settings: LoadJobSettings, load: SiegeJob | Fort
       },
     },
   };
+}
+
+/**
+ * fortio gives up on a request after this long. Short, because a connection fortio waits on skips its
+ * next requests: a connect to a pod that is gone, which hangs (no RST comes back), holds its
+ * connection this long. siege keeps the seed's 10 s (siege/siegerc).
+ */
+export const fortioRequestTimeoutSeconds = 2;
+
+/**
+ * fortio's connections: each sends its share of the rate one request after another, and skips a turn
+ * its last request still holds. With a connection per request, there are enough for every request
+ * to start on time even if each took the whole timeout, twice over, so that a rate asked is a rate
+ * sent; kept connections are as many as `concurrency` says, and a stalled one shows as requests
+ * sent short of those asked.
+ */
+export function fortioConnections(settings: TestSettings, connection: Connection): number {
+  if (connection === "keep-alive") return settings.concurrency;
+  return Math.max(settings.concurrency, 2 * settings.qps * fortioRequestTimeoutSeconds);
 }

@@ -1,5 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
+import { fortioConnections } from "./loadJob";
 import { TestSettings } from "./settings";
 import type { ErrorKind } from "./errorKinds";
 import { CaseResult } from "./results";
@@ -155,18 +156,27 @@ function fortioDetails(r: CaseResult): string[] {
   return lines;
 }
 
+/** The connections fortio used, as each case's `connection` sized them. */
+function fortioConnectionsText(results: CaseResult[], test: TestSettings): string {
+  const connections = [...new Set(results.filter((r) => r.load === "fortio").map((r) => r.setting.connection))];
+  return connections
+    .map((c) => (c === "keep-alive" ? `${fortioConnections(test, c)} kept connections` : `${fortioConnections(test, c)} connections, a new one per request`))
+    .join(" or ");
+}
+
 /** How the load ran and what its figures mean, for the load the cases used. */
 function loadExplanation(results: CaseResult[], test: TestSettings): string[] {
   const window = `(${test.warmupSeconds} s warm-up, the rollout until the last old pod is gone, ${test.settleSeconds} s settle; ${test.repeats} run(s) per case)`;
   const common = [
-    "Failures per 10,000 requests are over all runs of a case, with Clopper-Pearson's exact 95 % interval (at 0 failures,",
-    "the whole 5 % above: the rate is at most the upper bound). A fix is compared with its baseline by Fisher's exact test:",
-    "'differs' when p < 0.05, i.e. a difference this large would come by chance less than once in 20 studies.",
+    "Failures per 10,000 requests are over all runs of a case, with Clopper-Pearson's exact 95 % interval (2.5 % on each side;",
+    "at 0 failures, the whole 5 % above: the rate is at most the upper bound). A fix is compared with its baseline by Fisher's",
+    "exact test, two-sided: fewer or more failures than its baseline when p < 0.05, i.e. a difference this large would come",
+    "by chance less than once in 20 studies; else no clear difference.",
     "The expectation is what docs/istio-shutdown.md leads to expect of the setting (or the case's own `expect`).",
   ];
   if (results.some((r) => r.load === "fortio")) {
     return [
-      `fortio sent ${test.qps} requests a second over ${test.concurrency} connections, whatever the answers ${window}: the rate of`,
+      `fortio sent ${test.qps} requests a second over ${fortioConnectionsText(results, test)}, whatever the answers ${window}: the rate of`,
       "failures does not depend on how fast failures come back, and compares across cases and machines. Every request is in",
       "fortio's record: each failure is timed to the millisecond and classified by fortio's own log line for it.",
       ...common,

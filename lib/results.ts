@@ -35,8 +35,10 @@ export interface BaselineComparison {
   case: string;
   /** The chance of failure counts at least this far apart were both rates the same. */
   pValue: number;
-  /** Whether that chance is below 5 %: the difference is more than chance. */
+  /** Whether that chance is below 5 % (two-sided): the difference is more than chance. */
   differs: boolean;
+  /** Which way: the fix's failure rate against its baseline's. */
+  rate: "lower" | "higher" | "same";
 }
 
 /** One case's result over its runs; figures only when every run was measured. */

@@ -58,7 +58,7 @@ export function summaryTable(results: CaseResult[]): string {
     const window =
       r.firstErrorSeconds === undefined ? "" : `${r.firstErrorSeconds.toFixed(1)}–${r.lastErrorSeconds!.toFixed(1)} s`;
     const baseline = r.baseline
-      ? `${r.baseline.differs ? "differs" : "no clear difference"} from ${r.baseline.case} (p = ${r.baseline.pValue})`
+      ? `${r.baseline.differs ? `${r.baseline.rate === "lower" ? "fewer failures than" : "more failures than"}` : "no clear difference from"} ${r.baseline.case} (p = ${r.baseline.pValue})`
       : "";
     return `| ${[
       ...cells,

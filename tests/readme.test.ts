@@ -3,6 +3,7 @@
 // stays a front door.
 import * as fs from "fs";
 import * as path from "path";
+import { caseKeys } from "../config/cases";
 import { configKeys } from "../config/keys";
 
 const projectDir = path.resolve(__dirname, "..");
@@ -77,4 +78,9 @@ test("docs/contributing.md's layout names every file of components/, config/, li
       expect([folder, file, layout.includes(`\`${file}\``)]).toEqual([folder, file, true]);
     }
   }
+});
+
+test("docs/configuration.md names every key a case may set", () => {
+  const sentence = configuration.slice(configuration.indexOf("a case sets\nonly"), configuration.indexOf("takes every"));
+  expect([...sentence.matchAll(/`(\w+)`/g)].map((m) => m[1]).sort()).toEqual([...caseKeys].sort());
 });

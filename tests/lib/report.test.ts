@@ -91,6 +91,15 @@ test("the report says how long the load ran before and after the rollout, each b
   expect(markdown).toContain("13 s settle");
 });
 
+test("with fortio, the report names the connections fortio used for each connection setting", () => {
+  const fortio = (r: CaseResult, connection: "close" | "keep-alive"): CaseResult => ({ ...r, load: "fortio", setting: { ...r.setting, connection } });
+  const test = { ...config.test, load: "fortio" as const, qps: 100, concurrency: 8 };
+  expect(reportMarkdown("Study", [fortio(results[0], "close")], test)).toContain("100 requests a second over 400 connections, a new one per request,");
+  expect(reportMarkdown("Study", [fortio(results[0], "close"), fortio(results[1], "keep-alive")], test)).toContain(
+    "over 400 connections, a new one per request or 8 kept connections,",
+  );
+});
+
 describe("writeReport", () => {
   test("each chart goes into the file the report shows it by", () => {
     const folder = writeReport(fs.mkdtempSync(path.join(os.tmpdir(), "reports-")), "dev", results, config.test)!;

@@ -2,7 +2,7 @@ import * as path from "path";
 import { readStudyConfig } from "../../config/study";
 import { StudyCase } from "../../lib/settings";
 import { parseRolloutOutput, RolloutMeasurement } from "../../lib/rolloutOutput";
-import { judgedResults, verdictLines } from "../../lib/judgement";
+import { gateWarnings, judgedResults, verdictLines } from "../../lib/judgement";
 import { caseResult, oldPodsWithFailures } from "../../lib/results";
 import { describeSetting, summaryLine, summaryTable } from "../../lib/summary";
 import { seedHook, seedNoHook, text41x } from "../fixtures/siegeReports";
@@ -159,9 +159,9 @@ describe("judgedResults", () => {
       ["native-hook", "sidecar-hook"],
     ]);
     // 0 of 89051 against 132 of 5252: far more than chance; the same counts: no difference.
-    expect(judged[3].baseline).toMatchObject({ differs: true });
+    expect(judged[3].baseline).toMatchObject({ differs: true, rate: "lower" });
     expect(judged[3].baseline!.pValue).toBeLessThan(1e-10);
-    expect(judged[4].baseline).toEqual({ case: "sidecar-hook", pValue: 1, differs: false });
+    expect(judged[4].baseline).toEqual({ case: "sidecar-hook", pValue: 1, differs: false, rate: "same" });
   });
 
   test("no baseline among the cases, no comparison; a failed baseline is none", () => {
@@ -172,9 +172,27 @@ describe("judgedResults", () => {
     const judged = judgedResults(results(), 10);
     expect(judged.map((r) => r.aboveGate)).toEqual([false, false, true, false, true]);
     expect(verdictLines(judged, 10)).toEqual([
-      "sidecar-hook: 251.33 failures per 10,000 requests (132 of 5252; 95 % interval 210.7–297.35), above maxFailuresPer10k=10",
-      "native-hook: 251.33 failures per 10,000 requests (132 of 5252; 95 % interval 210.7–297.35), above maxFailuresPer10k=10",
+      "above the gate: sidecar-hook: 251.33 failures per 10,000 requests (132 of 5252; 95 % interval 210.7–297.35), above maxFailuresPer10k=10",
+      "above the gate: native-hook: 251.33 failures per 10,000 requests (132 of 5252; 95 % interval 210.7–297.35), above maxFailuresPer10k=10",
     ]);
     expect(judgedResults(results()).every((r) => r.aboveGate === undefined)).toBe(true);
+  });
+
+  test("the gate judges the rate as measured, not as rounded for show", () => {
+    // 1 of 19,841 is 0.504 per 10,000, shown as 0.5.
+    const [judged] = judgedResults([{ ...caseResult(byName("sidecar-hook"), [siege(seedHook)]), failures: 1, requests: 19841, failuresPer10k: 0.5 }], 0.5);
+    expect(judged.aboveGate).toBe(true);
+  });
+
+  test("a case at or below the gate on too few requests to show it is said so, with how many would", () => {
+    const thin = { ...caseResult(byName("drain-hook"), [siege(seedHook)]), failures: 0, requests: 1200, failuresPer10k: 0, failuresPer10kLower: 0, failuresPer10kUpper: 24.93 };
+    const plenty = { ...thin, case: "plenty", requests: 80000, failuresPer10kUpper: 0.37 };
+    const judged = judgedResults([thin, plenty], 0.5);
+    expect(judged.map((r) => r.aboveGate)).toEqual([false, false]);
+    expect(gateWarnings(judged, 0.5)).toEqual([
+      "drain-hook: 0 failures of 1200 requests is at or below maxFailuresPer10k=0.5, but not surely: the 95 % interval reaches 24.93 per 10,000; " +
+        "with no failure, about 60,000 requests would show it (more qps, a longer settle, or repeats)",
+    ]);
+    expect(gateWarnings(judged)).toEqual([]);
   });
 });

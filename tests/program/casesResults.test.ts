@@ -32,7 +32,7 @@ describe("the whole study in one run: results, report and verdict", () => {
     expect(rows).toHaveLength(3);
     expect(rows[0]).toMatch(/^\| sidecar-hook \| classic sidecar, preStop 10s \| classic \| 26 \/ 127705 \| 2.04 \(1.33–2.98\) \| as expected \(lossy\) \|/);
     // ambient against the classic sidecar with the same hook: 132 of 5252 against 26 of 127705.
-    expect(rows[2]).toMatch(/^\| ambient-hook \| ambient, preStop 10s \| classic \| 132 \/ 5252 \| 251.33 .* \| no expectation \| differs from sidecar-hook \(p = /);
+    expect(rows[2]).toMatch(/^\| ambient-hook \| ambient, preStop 10s \| classic \| 132 \/ 5252 \| 251.33 .* \| no expectation \| more failures than sidecar-hook \(p = /);
     expect(run.outputs.availability).toBeUndefined();
     expect(run.outputs.namespace).toBeUndefined();
   });
@@ -41,7 +41,7 @@ describe("the whole study in one run: results, report and verdict", () => {
     const gated = await runStudy({ injection: "true", maxFailuresPer10k: "1.5" }, withReport(seedNoHook));
     expect(gated.outputs.summary).toMatch(/, ABOVE THE GATE$/);
     expect(gated.one("command:local:Command", "verdict-check").inputs.environment.STUDY_FAILURES).toBe(
-      "study: 2.04 failures per 10,000 requests (26 of 127705; 95 % interval 1.33–2.98), above maxFailuresPer10k=1.5",
+      "above the gate: study: 2.04 failures per 10,000 requests (26 of 127705; 95 % interval 1.33–2.98), above maxFailuresPer10k=1.5",
     );
     const passed = await runStudy({ injection: "true", maxFailuresPer10k: "2.5" }, withReport(seedNoHook));
     expect(passed.one("command:local:Command", "verdict-check").inputs.environment).toEqual({ STUDY_FAILURES: "" });
@@ -93,7 +93,7 @@ describe("the whole study in one run: results, report and verdict", () => {
     expect(results[0].availability).toBe(99.98);
     expect(run.outputs.summary).toMatch(/\| native-hook \| native sidecar, preStop 10s \| native \| FAILED: run 1: rollout did not finish/);
     expect(run.one("command:local:Command", "verdict-check").inputs.environment.STUDY_FAILURES).toMatch(
-      /^native-hook: run 1: rollout did not finish within 300s/,
+      /^measurement failed: native-hook: run 1: rollout did not finish within 300s/,
     );
   });
 
