@@ -1,7 +1,7 @@
 import * as command from "@pulumi/command";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { MinikubeClusterPlan, planMinikubeCluster } from "../lib/minikubeProfile";
+import { leftoverProfileWarnings, MinikubeClusterPlan, planMinikubeCluster, stackProfiles } from "../lib/minikubeProfile";
 import { ClusterSettings, IstioInstaller } from "../lib/settings";
 
 export interface MinikubeClusterArgs {
@@ -38,6 +38,8 @@ export interface StudyCluster {
   readonly ready: pulumi.Resource;
   /** Names the cluster as built: it changes whenever the cluster is another one. */
   readonly identity: string;
+  /** Everything the study puts in the cluster, once it is all declared (see MinikubeCluster). */
+  holds(contents: pulumi.Resource[]): void;
 }
 
 /** The study's own minikube profile and a Kubernetes provider bound to it. */
@@ -47,10 +49,13 @@ export class MinikubeCluster extends pulumi.ComponentResource implements StudyCl
   readonly lifetime: ClusterLifetime;
   readonly ready: pulumi.Resource;
   readonly identity: string;
+  private readonly name: string;
+  private readonly markEnvironment: Record<string, pulumi.Input<string>>;
 
   constructor(name: string, args: MinikubeClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("istio-exit-study:index:MinikubeCluster", name, {}, opts);
     const { settings, plan } = args;
+    this.name = name;
     this.kubeContext = settings.profile;
     this.identity = `${plan.identity}#${plan.generation}`;
 
@@ -66,18 +71,17 @@ export class MinikubeCluster extends pulumi.ComponentResource implements StudyCl
     // script builds (deleting the stack's profile of before), while the old resource's delete, at
     // the end of the run, finds the profile held by another instance and leaves it alone. Its
     // stdout is the instance's id, which its delete reads back (PULUMI_COMMAND_STDOUT).
+    this.markEnvironment = {
+      PROFILE: settings.profile,
+      STACK_TOKEN: owner.stdout.apply((token) => token.trim()),
+      CLUSTER_GENERATION: plan.generation,
+    };
     const minikube = new command.local.Command(
       `${name}-minikube-${plan.generation}`,
       {
         create: "bash scripts/minikube-cluster.sh start",
         delete: "bash scripts/minikube-cluster.sh delete",
-        environment: {
-          ...minikubeEnvironment(settings),
-          STACK: plan.stack,
-          STACK_TOKEN: owner.stdout.apply((token) => token.trim()),
-          CLUSTER_GENERATION: plan.generation,
-          CLUSTER_IDENTITY: plan.identity,
-        },
+        environment: { ...minikubeEnvironment(settings), ...this.markEnvironment, STACK: plan.stack, CLUSTER_IDENTITY: plan.identity },
         addPreviousOutputInEnv: true,
       },
       { parent: this },
@@ -109,6 +113,22 @@ export class MinikubeCluster extends pulumi.ComponentResource implements StudyCl
     );
 
     this.registerOutputs({ kubeContext: this.kubeContext });
+  }
+
+  /**
+   * Everything in the cluster is deleted with it, by `deletedWith`: on `pulumi destroy` the engine
+   * only forgets it, then deletes the cluster. Were the cluster's delete to fail or be interrupted
+   * in between, its objects would live on, unknown to the state, and the next `pulumi up` would fail
+   * on them. This resource depends on all of it, so the engine deletes it first, and its delete marks
+   * the profile as being deleted: from then on, the next `pulumi up` rebuilds the cluster and the
+   * next `pulumi destroy` deletes it. A rebuild's new generation leaves the old one's alone.
+   */
+  holds(contents: pulumi.Resource[]): void {
+    new command.local.Command(
+      `${this.name}-contents`,
+      { delete: "bash scripts/minikube-cluster.sh vacate", environment: this.markEnvironment, addPreviousOutputInEnv: false },
+      { parent: this, dependsOn: contents },
+    );
   }
 }
 
@@ -142,14 +162,21 @@ export class ExistingCluster extends pulumi.ComponentResource implements StudyCl
     this.ready = this.provider;
     this.registerOutputs({ kubeContext: this.kubeContext });
   }
+
+  /** What the study made here is deleted one by one, through the provider. */
+  holds(): void {}
 }
 
 /**
  * The study's cluster: an existing one of the user's kubeconfig (`kubeContext`), or the stack's own
  * minikube profile, whose mark is read first: a profile that is not the stack's stops the program
- * before anything exists (lib/minikubeProfile.ts).
+ * before anything exists (lib/minikubeProfile.ts). On an existing cluster, a profile the stack left
+ * is named until it is gone.
  */
 export function studyCluster(settings: ClusterSettings, istioInstaller: IstioInstaller, stack: string, projectDir: string): StudyCluster {
-  if (settings.kubeContext) return new ExistingCluster("cluster", { kubeContext: settings.kubeContext });
+  if (settings.kubeContext) {
+    for (const warning of leftoverProfileWarnings(stackProfiles(stack, projectDir), settings.kubeContext)) pulumi.log.warn(warning);
+    return new ExistingCluster("cluster", { kubeContext: settings.kubeContext });
+  }
   return new MinikubeCluster("cluster", { settings, plan: planMinikubeCluster(settings, istioInstaller, stack, projectDir) });
 }

@@ -43,6 +43,8 @@ export function measureRollouts(args: MeasurementsArgs): pulumi.Output<CaseResul
       ? [new LoadNamespace("load", { name: test.loadNamespace, provider: cluster.provider, lifetime: cluster.lifetime }).ready]
       : [];
   const allReady = [...args.meshReady, ...sites.flatMap((site) => site.ready), ...loadReady];
+  // What the tests wait for is all the study puts in the cluster.
+  cluster.holds(allReady);
   const measurements = cases.map((): pulumi.Output<RolloutMeasurement>[] => []);
   let previousTest: pulumi.Resource[] = [];
   for (let repeat = 1; repeat <= test.repeats; repeat++) {

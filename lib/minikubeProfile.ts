@@ -74,7 +74,7 @@ export function clusterGeneration(probe: ProfileProbe, profile: string, stack: s
   if (mark.stack !== stack) {
     throw new ProfileRefused(
       `minikube profile ${profile} belongs to stack ${mark.stack}, not to ${stack}: two stacks never share a cluster. ` +
-        `${waysOut} (or pulumi destroy in stack ${mark.stack})`,
+        `${waysOut} (or pulumi destroy in stack ${mark.stack}; if that was this stack's name before a pulumi stack rename, rename it back to keep or destroy its cluster)`,
     );
   }
   return mark.state === "built" && mark.identity === identity ? mark.generation : fresh();
@@ -131,4 +131,26 @@ export function planMinikubeCluster(settings: MinikubeSettings, istioInstaller: 
   const identity = minikubeClusterIdentifier(settings, istioInstaller);
   const generation = clusterGeneration(probeMinikubeProfile(settings.profile, projectDir), settings.profile, stack, identity);
   return { identity, generation, stack };
+}
+
+/** The profiles whose mark names `stack` (scripts/minikube-cluster.sh owned); none without minikube. */
+export function stackProfiles(stack: string, projectDir: string): string[] {
+  const output = execFileSync("bash", [path.join(projectDir, "scripts/minikube-cluster.sh"), "owned"], {
+    env: { ...process.env, STACK: stack },
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  return output.split("\n").filter(Boolean);
+}
+
+/**
+ * On a cluster of the user's (`kubeContext`), the stack's own minikube profiles of before are
+ * deleted only at the end of a run that succeeds: until then each is named, with the way to remove it.
+ */
+export function leftoverProfileWarnings(profiles: string[], kubeContext: string): string[] {
+  return profiles.map(
+    (profile) =>
+      `minikube profile ${profile} is this stack's own cluster from before kubeContext=${kubeContext}: this run deletes it at its end ` +
+      `if it succeeds; if it does not, the cluster keeps running until a pulumi up succeeds, or until you delete it: minikube delete --profile ${profile}`,
+  );
 }

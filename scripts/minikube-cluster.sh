@@ -7,6 +7,9 @@
 #   start   builds PROFILE as CLUSTER_IDENTITY, or resumes it when it is this stack's cluster of that
 #           generation; prints the id of this instance of the cluster resource
 #   delete  deletes PROFILE if this instance still holds it (or no instance does)
+#   vacate  marks PROFILE as being deleted, if it is this stack's cluster of CLUSTER_GENERATION: run
+#           first in a destroy, before the engine forgets what the cluster holds
+#   owned   prints the profiles whose mark names STACK, one a line
 # The mark is a file in the profile's own folder, which minikube keeps through stop, start and
 # restarts and removes with the profile: a profile deleted by hand leaves no mark behind. It names
 # the stack (its fully qualified name, for people) and holds the stack's token (for this script:
@@ -14,15 +17,16 @@
 # profile (after `pulumi up --replace`, the new one; the old one's delete then leaves the profile
 # alone), the generation the program named that resource after, the identity it was built as, and
 # whether it is building, built or being deleted.
-# Env: PROFILE; start and delete: KUBERNETES_VERSION, CPUS, MEMORY_MIB, DRIVER (empty: minikube
+# Env: PROFILE (owned: STACK only); start and delete: KUBERNETES_VERSION, CPUS, MEMORY_MIB, DRIVER (empty: minikube
 # chooses), STACK, STACK_TOKEN, CLUSTER_GENERATION, CLUSTER_IDENTITY, and PULUMI_COMMAND_STDOUT (the
-# provider's: what this resource's create printed, i.e. its instance id).
+# provider's: what this resource's create printed, i.e. its instance id); vacate: STACK_TOKEN,
+# CLUSTER_GENERATION.
 set -euo pipefail
 
 verb=${1:-}
 case "$verb" in
-  probe | token | start | delete) ;;
-  *) echo "usage: minikube-cluster.sh probe|token|start|delete" >&2; exit 64 ;;
+  probe | token | start | delete | vacate | owned) ;;
+  *) echo "usage: minikube-cluster.sh probe|token|start|delete|vacate|owned" >&2; exit 64 ;;
 esac
 if [ "$verb" = token ]; then
   od -An -N16 -tx1 /dev/urandom | tr -d ' \n'
@@ -30,7 +34,6 @@ if [ "$verb" = token ]; then
   exit 0
 fi
 
-: "${PROFILE:?}"
 # Where minikube keeps its profiles (localpath.MiniPath in minikube's source).
 minikube_home() {
   if [ -z "${MINIKUBE_HOME:-}" ]; then
@@ -47,6 +50,16 @@ mark_file() { printf '%s/%s/%s\n' "$profiles" "$1" "$mark_name"; }
 # One value of PROFILE's mark (empty if none).
 mark_get() { sed -n "s/^$1=//p" "$(mark_file "$PROFILE")" 2>/dev/null | head -n 1; }
 
+if [ "$verb" = owned ]; then
+  : "${STACK:?}"
+  for file in "$profiles"/*/"$mark_name"; do
+    if [ -f "$file" ] && [ "$(sed -n 's/^stack=//p' "$file")" = "$STACK" ]; then
+      basename "$(dirname "$file")"
+    fi
+  done
+  exit 0
+fi
+: "${PROFILE:?}"
 if [ "$verb" = probe ]; then
   if [ ! -d "$profiles/$PROFILE" ]; then
     echo profile=absent
@@ -60,18 +73,28 @@ if [ "$verb" = probe ]; then
 fi
 
 log() { printf '[minikube-cluster] %s\n' "$*" >&2; }
-instance=${PULUMI_COMMAND_STDOUT:-}
-instance=${instance//[^0-9a-f]/}
-if [ "$verb" = delete ] && [ ! -d "$profiles/$PROFILE" ]; then
+# The instance of the cluster resource this run is for, as the state holds it: what its create
+# printed (an update's or a delete's); empty on a create, which mints one.
+held=${PULUMI_COMMAND_STDOUT:-}
+held=${held//[^0-9a-f]/}
+instance=$held
+if [ "$verb" != start ] && [ ! -d "$profiles/$PROFILE" ]; then
   log "minikube profile $PROFILE is gone already"
   exit 0
 fi
-if [ "$verb" = delete ] && { [ -z "${STACK_TOKEN:-}" ] || [ -z "$instance" ]; }; then
+if [ "$verb" = vacate ]; then
+  : "${STACK_TOKEN:?}" "${CLUSTER_GENERATION:?}"
+  if [ "$(mark_get token)" = "$STACK_TOKEN" ] && [ "$(mark_get generation)" = "$CLUSTER_GENERATION" ]; then
+    sed -i.bak 's/^state=.*/state=deleting/' "$(mark_file "$PROFILE")" && rm -f "$(mark_file "$PROFILE").bak"
+    log "minikube profile $PROFILE is being deleted: its contents leave the state first"
+  fi
+  exit 0
+fi
+if [ "$verb" = delete ] && { [ -z "${STACK_TOKEN:-}" ] || [ -z "$held" ]; }; then
   log "leaving minikube profile $PROFILE: an earlier version of this lab made it, without a mark to prove it. Delete it yourself if it is yours and no longer needed: minikube delete --profile $PROFILE"
   exit 0
 fi
 : "${KUBERNETES_VERSION:?}" "${CPUS:?}" "${MEMORY_MIB:?}" "${STACK:?}" "${STACK_TOKEN:?}" "${CLUSTER_GENERATION:?}" "${CLUSTER_IDENTITY:?}"
-command -v minikube >/dev/null || { log "minikube is not on PATH: install it from https://minikube.sigs.k8s.io/docs/start/"; exit 127; }
 # minikube's work runs in a process group of its own, ended if `pulumi up` gives up on it: an
 # interrupted start leaves a profile marked as building, which the next `pulumi up` builds again.
 # shellcheck source=scripts/process-group.sh
@@ -82,6 +105,9 @@ trap 'if [ -n "$watchdog_pid" ]; then kill "$watchdog_pid" 2>/dev/null || true; 
 trap 'exit 143' TERM
 watch_launcher
 
+require_minikube() {
+  command -v minikube >/dev/null || { log "minikube is not on PATH: install it from https://minikube.sigs.k8s.io/docs/start/"; exit 127; }
+}
 write_mark() { # STATE
   local file tmp
   file=$(mark_file "$PROFILE")
@@ -96,29 +122,52 @@ write_mark() { # STATE
 # `pulumi destroy` deletes.
 delete_profile() { # NAME
   local file=$profiles/$1/$mark_name
-  sed -i 's/^state=.*/state=deleting/' "$file"
+  sed -i.bak 's/^state=.*/state=deleting/' "$file" && rm -f "$file.bak"
+  require_minikube
   minikube delete --profile "$1" >&2
 }
-# Why a profile is not this stack's to touch, or nothing if it is.
+# Why a profile is not this stack's to touch, or nothing if it is. The stack's token proves it; so
+# does, for PROFILE, the instance the state holds (a random id no other state has), which lets a
+# stack whose token was made anew (`pulumi up --replace` of its owner) keep its cluster.
 not_ours() { # NAME
   local file=$profiles/$1/$mark_name
   if [ ! -f "$file" ]; then
     echo "it has no mark of this lab: it was made by hand or by another tool"
-  elif [ "$(sed -n 's/^token=//p' "$file")" != "$STACK_TOKEN" ]; then
+  elif [ "$(sed -n 's/^token=//p' "$file")" != "$STACK_TOKEN" ] &&
+    ! { [ "$1" = "$PROFILE" ] && [ -n "$held" ] && [ "$(sed -n 's/^instance=//p' "$file")" = "$held" ]; }; then
     echo "it belongs to stack $(sed -n 's/^stack=//p' "$file") of another Pulumi state"
   fi
+}
+refuse() { # WHY
+  log "refusing minikube profile $PROFILE: $1. Set another profile (pulumi config set profile NAME), or delete that cluster yourself if it is no longer needed: minikube delete --profile $PROFILE"
+  exit 1
 }
 
 case "$verb" in
   start)
-    if [ -d "$profiles/$PROFILE" ]; then
+    require_minikube
+    [ -n "$instance" ] || instance=$(bash "$0" token)
+    mkdir -p "$profiles"
+    # The profile is claimed before anything else happens: a folder made here is this run's alone
+    # (mkdir is atomic), so that a person or another stack making the same profile meanwhile is
+    # refused rather than adopted.
+    if mkdir "$profiles/$PROFILE" 2>/dev/null; then
+      write_mark building
+    else
       why=$(not_ours "$PROFILE")
-      if [ -n "$why" ]; then
-        log "refusing minikube profile $PROFILE: $why. Set another profile (pulumi config set profile NAME), or delete that cluster yourself if it is no longer needed: minikube delete --profile $PROFILE"
-        exit 1
+      [ -z "$why" ] || refuse "$why"
+      if [ "$(mark_get generation)" = "$CLUSTER_GENERATION" ] && [ "$(mark_get state)" = built ]; then
+        # This cluster, held by another instance of its resource (`pulumi up --replace`) or by this
+        # one (a changed input): this instance takes it over once it has started it, so that a
+        # start that fails leaves it to the instance the state still holds.
+        log "resuming minikube profile $PROFILE ($CLUSTER_IDENTITY)"
+      else
+        log "minikube profile $PROFILE is this stack's, built as $(mark_get identity) and $(mark_get state): deleting it to build $CLUSTER_IDENTITY"
+        delete_profile "$PROFILE"
+        write_mark building
       fi
     fi
-    # A stack has one cluster: a profile it built before under another name goes first.
+    # A stack has one cluster: a profile it built before under another name goes.
     for other in "$profiles"/*/"$mark_name"; do
       other=$(basename "$(dirname "$other")")
       if [ "$other" != "$PROFILE" ] && [ -f "$profiles/$other/$mark_name" ] && [ -z "$(not_ours "$other")" ]; then
@@ -126,19 +175,6 @@ case "$verb" in
         delete_profile "$other"
       fi
     done
-    [ -n "$instance" ] || instance=$(bash "$0" token)
-    if [ "$(mark_get generation)" = "$CLUSTER_GENERATION" ] && [ "$(mark_get state)" = built ]; then
-      # This cluster, held by another instance of its resource (`pulumi up --replace`) or by this
-      # one (a changed input): it takes the profile over and starts it if it was stopped.
-      write_mark built
-      log "resuming minikube profile $PROFILE ($CLUSTER_IDENTITY)"
-    else
-      if [ -d "$profiles/$PROFILE" ]; then
-        log "minikube profile $PROFILE is this stack's, built as $(mark_get identity) and $(mark_get state): deleting it to build $CLUSTER_IDENTITY"
-        delete_profile "$PROFILE"
-      fi
-      write_mark building
-    fi
     # The container runtime is pinned: newer minikube releases default to containerd, and Istio's
     # minikube platform profile (ambient's CNI agent) expects docker's network namespace paths.
     args=(start --profile "$PROFILE" --kubernetes-version "$KUBERNETES_VERSION" --container-runtime docker \

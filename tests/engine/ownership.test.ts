@@ -120,6 +120,33 @@ describeWithToolchain(toolchain)("the lab touches only its own cluster, under th
     await pulumi(lab, "preview", "--expect-no-changes");
   });
 
+  test("a --replace of the cluster whose start fails leaves the cluster to the stack: destroy still deletes it", async () => {
+    lab = await newStack("replace-fails", { profile: "engine-replace-fails" });
+    profiles = ["engine-replace-fails"];
+    await pulumi(lab, "up", "--yes", "--skip-preview");
+    const urn = (await pulumi(lab, "stack", "--show-urns")).match(/urn:pulumi:\S*::cluster-minikube-[0-9a-f]+/)![0];
+
+    failNext(lab, "start");
+    expect((await run(lab, "pulumi", ["up", "--yes", "--skip-preview", "--non-interactive", "--replace", urn])).code).not.toBe(0);
+    await pulumi(lab, "destroy", "--yes", "--skip-preview");
+    expect(await clusters(lab)).toEqual([]);
+    expect(await resources(lab)).toEqual([]);
+  });
+
+  test("pulumi up --replace of the stack's token keeps its cluster, which destroy then deletes", async () => {
+    lab = await newStack("replace-owner", { profile: "engine-replace-owner" });
+    profiles = ["engine-replace-owner"];
+    await pulumi(lab, "up", "--yes", "--skip-preview");
+    const urn = (await pulumi(lab, "stack", "--show-urns")).match(/urn:pulumi:\S*::cluster-owner/)![0];
+
+    await pulumi(lab, "up", "--yes", "--skip-preview", "--replace", urn);
+    expect(await clusters(lab)).toEqual(["engine-replace-owner"]);
+    await expectWholeLab(lab, "engine-replace-owner");
+    await pulumi(lab, "preview", "--expect-no-changes");
+    await pulumi(lab, "destroy", "--yes", "--skip-preview");
+    expect(await clusters(lab)).toEqual([]);
+  });
+
   test.each([
     ["reverted", 2],
     ["retried", 3],
@@ -164,6 +191,29 @@ describeWithToolchain(toolchain)("the lab touches only its own cluster, under th
 
     failNext(lab, "delete");
     expect((await run(lab, "pulumi", ["destroy", "--yes", "--skip-preview", "--non-interactive"])).code).not.toBe(0);
+    expect(await clusters(lab)).toEqual([profile]);
+
+    await pulumi(lab, next, "--yes", "--skip-preview");
+    if (next === "destroy") {
+      expect(await resources(lab)).toEqual([]);
+      expect(await settledLeftovers(lab)).toEqual({ clusters: [], processes: [] });
+    } else {
+      expect(await clusters(lab)).toEqual([profile]);
+      await expectWholeLab(lab, profile);
+      await pulumi(lab, "preview", "--expect-no-changes");
+    }
+  });
+
+  test.each([["destroy"], ["up"]])("a destroy that fails before the cluster's delete (minikube gone from PATH), then %s again, finishes the job", async (next) => {
+    const profile = `engine-destroy-early-${next}`;
+    lab = await newStack(`destroy-early-${next}`, { profile });
+    profiles = [profile];
+    await pulumi(lab, "up", "--yes", "--skip-preview");
+
+    const withoutMinikube = lab.env.PATH!.split(":").filter((dir) => !fs.existsSync(path.join(dir, "minikube"))).join(":");
+    const destroy = await run(lab, "pulumi", ["destroy", "--yes", "--skip-preview", "--non-interactive"], { env: { PATH: withoutMinikube } });
+    expect(destroy.code).not.toBe(0);
+    expect(destroy.stdout + destroy.stderr).toContain("minikube is not on PATH");
     expect(await clusters(lab)).toEqual([profile]);
 
     await pulumi(lab, next, "--yes", "--skip-preview");

@@ -1,4 +1,15 @@
-import { clusterGeneration, defaultProfile, minikubeClusterIdentifier, parseProfileProbe, ProfileMark, ProfileRefused } from "../../lib/minikubeProfile";
+import * as fs from "fs";
+import * as path from "path";
+import {
+  clusterGeneration,
+  defaultProfile,
+  leftoverProfileWarnings,
+  minikubeClusterIdentifier,
+  parseProfileProbe,
+  ProfileMark,
+  ProfileRefused,
+  stackProfiles,
+} from "../../lib/minikubeProfile";
 
 const stack = "organization/istio-exit-study/dev";
 const identity = "minikube/lab/v1.35.1/auto/4cpu/8192MiB/istio-by-helm";
@@ -49,6 +60,7 @@ describe("clusterGeneration", () => {
     const refusal = () => clusterGeneration(mark({ stack: "organization/istio-exit-study/standard" }), "lab", stack, identity, fresh);
     expect(refusal).toThrow(/minikube profile lab belongs to stack organization\/istio-exit-study\/standard, not to organization\/istio-exit-study\/dev/);
     expect(refusal).toThrow(/pulumi destroy in stack organization\/istio-exit-study\/standard/);
+    expect(refusal).toThrow(/before a pulumi stack rename, rename it back/);
   });
 
   test("new generations differ", () => {
@@ -83,5 +95,29 @@ describe("minikubeClusterIdentifier", () => {
       expect([change, minikubeClusterIdentifier({ ...settings, ...change }, "helm")]).not.toEqual([change, base]);
     }
     expect(minikubeClusterIdentifier(settings, "istioctl")).not.toBe(base);
+  });
+});
+
+describe("a stack's profiles left behind on a cluster of the user's", () => {
+  test("are found by their mark, the stack's and no other's, whatever their state", () => {
+    const profiles = path.join(process.env.MINIKUBE_HOME!, ".minikube/profiles");
+    const made = ["left-built", "left-deleting", "someone-elses", "by-hand"];
+    const marks = [`stack=${stack}\nstate=built\n`, `stack=${stack}\nstate=deleting\n`, "stack=organization/istio-exit-study/other\nstate=built\n", ""];
+    made.forEach((name, i) => {
+      fs.mkdirSync(path.join(profiles, name), { recursive: true });
+      if (marks[i]) fs.writeFileSync(path.join(profiles, name, "istio-exit-study.owner"), marks[i]);
+    });
+    try {
+      expect(stackProfiles(stack, path.resolve(__dirname, "../..")).sort()).toEqual(["left-built", "left-deleting"]);
+    } finally {
+      for (const name of made) fs.rmSync(path.join(profiles, name), { recursive: true, force: true });
+    }
+  });
+
+  test("are each named with what happens to them and the command that removes them", () => {
+    const [warning] = leftoverProfileWarnings(["istio-exit-study-dev"], "kind-lab");
+    expect(warning).toMatch(/^minikube profile istio-exit-study-dev is this stack's own cluster from before kubeContext=kind-lab/);
+    expect(warning).toContain("minikube delete --profile istio-exit-study-dev");
+    expect(leftoverProfileWarnings([], "kind-lab")).toEqual([]);
   });
 });

@@ -14,6 +14,7 @@ describe("the study program", () => {
     const named = run.resources.filter((r) => !r.type.startsWith("istio-exit-study:")).map((r) => `${r.type} ${r.name}`);
     expect(named.sort()).toEqual(
       [
+        "command:local:Command cluster-contents",
         "command:local:Command cluster-kubeconfig",
         `command:local:Command cluster-minikube-${builtGeneration}`,
         "command:local:Command cluster-owner",
@@ -44,6 +45,20 @@ describe("the study program", () => {
     expect(kube.length).toBeGreaterThan(0);
     for (const resource of kube) expect(resource.provider).toMatch(/::cluster-k8s::/);
   });
+
+  test.each([["helm"], ["istioctl"]])(
+    "the cluster's contents guard comes after everything the study puts in the cluster (Istio by %s), so that a destroy deletes it first",
+    async (installer) => {
+      const slow = ["kubernetes:helm.sh/v3:Release", "kubernetes:core/v1:Namespace", "kubernetes:apps/v1:Deployment", "kubernetes:core/v1:Service"];
+      const run = await runStudy({ injection: "true", istioInstaller: installer, loadFrom: "cluster" }, { slowTypes: [...slow, "command:local:Command"] });
+      const guard = run.one("command:local:Command", "cluster-contents");
+      const inCluster = run.resources.filter((r) => r.type.startsWith("kubernetes:") || r.name === "istio-istioctl");
+      expect(inCluster.map((r) => r.name)).toEqual(expect.arrayContaining(["demo-site-namespace", "load-namespace", installer === "helm" ? "istio-istiod" : "istio-istioctl"]));
+      for (const resource of inCluster) expect([resource.name, guard.order > resource.order]).toEqual([resource.name, true]);
+      expect(guard.inputs).toMatchObject({ delete: "bash scripts/minikube-cluster.sh vacate", environment: { PROFILE: expect.any(String), CLUSTER_GENERATION: builtGeneration } });
+      expect(guard.inputs.create).toBeUndefined();
+    },
+  );
 
   test("the workload is deployed only after istiod is ready", async () => {
     const run = await runStudy({ injection: "true" }, { slowTypes: ["kubernetes:helm.sh/v3:Release"] });

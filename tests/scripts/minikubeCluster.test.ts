@@ -162,7 +162,7 @@ describe("minikube-cluster.sh", () => {
     ["this stack's, left building by an instance the state does not hold", true, { instance: "0def", state: "building" }],
     ["this stack's, left half deleted", true, { instance: "0def", state: "deleting" }],
     ["held by another instance of this stack (a --replace or a rebuild)", false, { instance: "0def" }],
-    ["another state's", false, { instance: "0abc", token: "b2b2" }],
+    ["another state's", false, { instance: "0fed", token: "b2b2" }],
     ["made by hand", false, undefined],
   ])("delete of a profile %s: deleted %s", async (_what, deleted, mark) => {
     profile("lab", mark);
@@ -170,6 +170,52 @@ describe("minikube-cluster.sh", () => {
     expect(result.code).toBe(0);
     expect(exists("lab")).toBe(!deleted);
     if (!deleted) expect(result.stderr).toMatch(/leaving minikube profile lab: /);
+  });
+
+  test("a --replace whose start fails leaves the cluster to the instance the state holds, whose delete still deletes it", async () => {
+    profile("lab", { instance: "0abc" });
+    expect((await run("start", { FAKE_MINIKUBE_FAIL: "start" })).code).not.toBe(0);
+    expect(markOf("lab")).toMatchObject({ instance: "0abc", state: "built" });
+    expect((await run("delete", { PULUMI_COMMAND_STDOUT: "0abc\n" })).code).toBe(0);
+    expect(exists("lab")).toBe(false);
+  });
+
+  test("a stack whose token was made anew keeps its cluster by the instance its state holds; a new instance has no such proof", async () => {
+    profile("lab", { instance: "0abc", token: "0dd1" });
+    expect((await run("start")).code).toBe(1);
+    const result = await run("start", { PULUMI_COMMAND_STDOUT: "0abc\n" });
+    expect([result.code, result.stdout]).toEqual([0, "0abc\n"]);
+    expect(markOf("lab")).toMatchObject({ token: "a1a1", instance: "0abc", state: "built" });
+    expect(calls()).not.toMatch(/delete/);
+  });
+
+  test.each([
+    ["this stack's cluster of its generation", "deleting", {}],
+    ["this stack's cluster of another generation (a rebuild's old resource)", "built", { generation: "g0" }],
+    ["another state's", "built", { token: "b2b2" }],
+  ])("vacate on %s: the mark says %s", async (_what, state, mark) => {
+    profile("lab", mark);
+    const result = await run("vacate", { KUBERNETES_VERSION: "", CPUS: "" });
+    expect(result.code).toBe(0);
+    expect(markOf("lab").state).toBe(state);
+    expect(calls()).toBe("");
+  });
+
+  test("a delete with minikube gone from PATH marks the profile as being deleted first, so that a retry finishes it", async () => {
+    profile("lab", { instance: "0abc" });
+    const result = await run("delete", { PULUMI_COMMAND_STDOUT: "0abc\n", PATH: "/usr/bin:/bin" });
+    expect(result.code).toBe(127);
+    expect(result.stderr).toContain("minikube is not on PATH");
+    expect(markOf("lab").state).toBe("deleting");
+  });
+
+  test("owned lists the profiles whose mark names the stack, whatever their state", async () => {
+    profile("lab");
+    profile("first", { state: "building" });
+    profile("second", { token: "b2b2" });
+    profile("elsewhere", { stack: "organization/istio-exit-study/other" });
+    const result = await run("owned", { PROFILE: "" });
+    expect(result.stdout.split("\n").filter(Boolean).sort()).toEqual(["first", "second"]);
   });
 
   test("delete leaves a profile the lab's earlier versions made without a mark, and says how to remove it", async () => {
