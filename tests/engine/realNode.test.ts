@@ -76,8 +76,21 @@ describeWithToolchain(toolchain, [...kwokParts, "fortio", "node", "node-images"]
         expect([load, loadFrom, result.case, result.status, result.load]).toEqual([load, loadFrom, result.case, "ok", load]);
         expect(result.oldPods.every((p: { goneSeconds: number | null }) => p.goneSeconds !== null)).toBe(true);
       }
-      expect([load, loadFrom, lossy.failures > 0, lossy.asExpected, lossless.failures, lossless.asExpected]).toEqual([load, loadFrom, true, true, 0, true]);
-      if (load !== "fortio") continue;
+      expect([load, loadFrom, lossy.failures > 0, lossy.asExpected]).toEqual([load, loadFrom, true, true]);
+      if (load !== "fortio") {
+        expect([load, loadFrom, lossless.failures, lossless.asExpected]).toEqual([load, loadFrom, 0, true]);
+        continue;
+      }
+      // With the sleep, no request that could meet an old pod's shutdown fails: none that started
+      // later than fortio's 2 s timeout before the first deletion. One that ended before any pod was
+      // deleted cannot be the rollout's: a timeout of the warm-up was seen once, in a run beside other
+      // heavy work, with connects of about 1 s (a SYN sent again) in every period. Shown, and allowed
+      // once or twice.
+      const firstDeletion = Math.min(...lossless.oldPods.map((p: { deletedSeconds: number }) => p.deletedSeconds));
+      const times = (lossless.failureTimes as { atSeconds: number }[]).map((f) => f.atSeconds);
+      const background = times.filter((at) => at < firstDeletion - 2);
+      if (background.length > 0) console.log(`real node, ${load} from ${loadFrom}: ${background.length} failure(s) before any deletion, at ${background.join(", ")} s`);
+      expect([load, loadFrom, times.length - background.length, background.length <= 2]).toEqual([load, loadFrom, 0, true]);
       for (const result of [lossy, lossless]) {
         // At the rate asked, within a few percent, outside the shutdown and in it.
         expect([result.case, result.requests / result.asked]).toEqual([result.case, expect.closeTo(1, 1)]);
