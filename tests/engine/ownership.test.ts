@@ -183,37 +183,32 @@ describeWithToolchain(toolchain)("the lab touches only its own cluster, under th
     expect(await clusters(lab)).toEqual(["engine-moved-to"]);
   });
 
-  test.each([["destroy"], ["up"]])("a destroy whose cluster delete fails, then %s again, finishes the job", async (next) => {
-    const profile = `engine-destroy-fails-${next}`;
-    lab = await newStack(`destroy-fails-${next}`, { profile });
+  /** A destroy that fails at the cluster's delete (the stand-in's delete fails once), or before it (no minikube on PATH). */
+  const failingDestroys: Record<string, (lab: Lab) => Promise<string>> = {
+    "at the cluster's delete": async (lab) => {
+      failNext(lab, "delete");
+      const destroy = await run(lab, "pulumi", ["destroy", "--yes", "--skip-preview", "--non-interactive"]);
+      return destroy.code === 0 ? "succeeded" : "failed";
+    },
+    "before the cluster's delete (minikube gone from PATH)": async (lab) => {
+      const withoutMinikube = lab.env.PATH!.split(":").filter((dir) => !fs.existsSync(path.join(dir, "minikube"))).join(":");
+      const destroy = await run(lab, "pulumi", ["destroy", "--yes", "--skip-preview", "--non-interactive"], { env: { PATH: withoutMinikube } });
+      return destroy.code === 0 ? "succeeded" : /minikube is not on PATH/.test(destroy.stdout + destroy.stderr) ? "failed" : "failed otherwise";
+    },
+  };
+
+  test.each([
+    ["at the cluster's delete", "destroy", "fails"],
+    ["at the cluster's delete", "up", "fails"],
+    ["before the cluster's delete (minikube gone from PATH)", "destroy", "early"],
+    ["before the cluster's delete (minikube gone from PATH)", "up", "early"],
+  ])("a destroy that fails %s, then %s again, finishes the job", async (how, next, label) => {
+    const profile = `engine-destroy-${label}-${next}`;
+    lab = await newStack(`destroy-${label}-${next}`, { profile });
     profiles = [profile];
     await pulumi(lab, "up", "--yes", "--skip-preview");
 
-    failNext(lab, "delete");
-    expect((await run(lab, "pulumi", ["destroy", "--yes", "--skip-preview", "--non-interactive"])).code).not.toBe(0);
-    expect(await clusters(lab)).toEqual([profile]);
-
-    await pulumi(lab, next, "--yes", "--skip-preview");
-    if (next === "destroy") {
-      expect(await resources(lab)).toEqual([]);
-      expect(await settledLeftovers(lab)).toEqual({ clusters: [], processes: [] });
-    } else {
-      expect(await clusters(lab)).toEqual([profile]);
-      await expectWholeLab(lab, profile);
-      await pulumi(lab, "preview", "--expect-no-changes");
-    }
-  });
-
-  test.each([["destroy"], ["up"]])("a destroy that fails before the cluster's delete (minikube gone from PATH), then %s again, finishes the job", async (next) => {
-    const profile = `engine-destroy-early-${next}`;
-    lab = await newStack(`destroy-early-${next}`, { profile });
-    profiles = [profile];
-    await pulumi(lab, "up", "--yes", "--skip-preview");
-
-    const withoutMinikube = lab.env.PATH!.split(":").filter((dir) => !fs.existsSync(path.join(dir, "minikube"))).join(":");
-    const destroy = await run(lab, "pulumi", ["destroy", "--yes", "--skip-preview", "--non-interactive"], { env: { PATH: withoutMinikube } });
-    expect(destroy.code).not.toBe(0);
-    expect(destroy.stdout + destroy.stderr).toContain("minikube is not on PATH");
+    expect(await failingDestroys[how](lab)).toBe("failed");
     expect(await clusters(lab)).toEqual([profile]);
 
     await pulumi(lab, next, "--yes", "--skip-preview");
