@@ -2,6 +2,7 @@
 // not the stack's, or one the stack lost track of, with pulumi up, destroy, --replace and config
 // changes. The lab builds, resumes and deletes only a minikube profile whose mark says it is this
 // stack's, and after each of these it holds one cluster of the configured identity, all in it.
+import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { configure, describeWithToolchain, fastConfig, kubectlJson, Lab, newLab, newStack, ok, outputs, probeToolchain, pulumi, run, tearDown } from "./engine";
@@ -183,12 +184,30 @@ describeWithToolchain(toolchain)("the lab touches only its own cluster, under th
     expect(await clusters(lab)).toEqual(["engine-moved-to"]);
   });
 
-  /** A destroy that fails at the cluster's delete (the stand-in's delete fails once), or before it (no minikube on PATH). */
+  /**
+   * A destroy that fails at the cluster's delete (the stand-in's delete fails once), is interrupted
+   * while it runs, or fails before it (no minikube on PATH).
+   */
   const failingDestroys: Record<string, (lab: Lab) => Promise<string>> = {
     "at the cluster's delete": async (lab) => {
       failNext(lab, "delete");
       const destroy = await run(lab, "pulumi", ["destroy", "--yes", "--skip-preview", "--non-interactive"]);
       return destroy.code === 0 ? "succeeded" : "failed";
+    },
+    "by a Ctrl-C during the cluster's delete": async (lab) => {
+      const hang = path.join(lab.state, "minikube-hangs-next-delete");
+      fs.writeFileSync(hang, "");
+      // A process group of its own, so that a pulumi that hangs is ended with all its plugins.
+      const destroy = spawn("pulumi", ["destroy", "--yes", "--skip-preview", "--non-interactive"], { cwd: lab.dir, env: lab.env, detached: true, stdio: "ignore" });
+      const exited = new Promise<number | null>((resolve) => destroy.on("exit", (code) => resolve(code)));
+      const deadline = Date.now() + 180_000;
+      while (fs.existsSync(hang) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 500));
+      destroy.kill("SIGINT");
+      let timer: NodeJS.Timeout | undefined;
+      const code = await Promise.race([exited, new Promise<"hung">((resolve) => (timer = setTimeout(() => resolve("hung"), 60_000)))]);
+      clearTimeout(timer);
+      if (code === "hung") process.kill(-destroy.pid!, "SIGKILL");
+      return code === "hung" ? "hung after Ctrl-C" : code === 0 ? "succeeded" : "failed";
     },
     "before the cluster's delete (minikube gone from PATH)": async (lab) => {
       const withoutMinikube = lab.env.PATH!.split(":").filter((dir) => !fs.existsSync(path.join(dir, "minikube"))).join(":");
@@ -200,6 +219,8 @@ describeWithToolchain(toolchain)("the lab touches only its own cluster, under th
   test.each([
     ["at the cluster's delete", "destroy", "fails"],
     ["at the cluster's delete", "up", "fails"],
+    ["by a Ctrl-C during the cluster's delete", "destroy", "interrupted"],
+    ["by a Ctrl-C during the cluster's delete", "up", "interrupted"],
     ["before the cluster's delete (minikube gone from PATH)", "destroy", "early"],
     ["before the cluster's delete (minikube gone from PATH)", "up", "early"],
   ])("a destroy that fails %s, then %s again, finishes the job", async (how, next, label) => {
