@@ -7,8 +7,7 @@ import { Istio } from "./components/istio";
 import { measureRollouts } from "./components/measurements";
 import { DemoSite } from "./components/workload";
 import { readStudyConfig } from "./config/study";
-import { probeInstalledIstio } from "./lib/installedIstio";
-import { planMesh } from "./lib/meshPlan";
+import { planStudyMesh } from "./lib/meshPlan";
 import { caseResourceName } from "./lib/naming";
 import { writeReport } from "./lib/report";
 import { CaseResult, errorWindowOutput, failureRateOutput } from "./lib/results";
@@ -21,9 +20,7 @@ for (const warning of config.warnings) pulumi.log.warn(warning);
 
 // Cluster and mesh, both looked at first: the program stops before anything exists on a minikube
 // profile that is not this stack's, or on an Istio of another version than the configured one.
-const { kubeContext: existingContext } = config.cluster;
-const found = existingContext && config.istio.mesh !== "none" ? probeInstalledIstio(existingContext, __dirname) : { owner: "none" as const };
-const meshPlan = planMesh(config.istio, found, existingContext);
+const meshPlan = planStudyMesh(config.istio, config.cluster.kubeContext, __dirname);
 const stack = `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`;
 const cluster = studyCluster(config.cluster, config.istio.installer, stack, __dirname);
 
@@ -45,8 +42,6 @@ const results = measureRollouts({
   sites,
   cluster,
   test: config.test,
-  // minikube finds the Service's URL; on another cluster the script asks for a node's address.
-  profile: existingContext ? "" : config.cluster.profile,
   meshReady,
   measuredOn: { cluster: clusterIdentity, istio: meshPlan.measuredOn },
   istioInCluster: meshPlan.inCluster,

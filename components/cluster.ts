@@ -38,6 +38,8 @@ export interface StudyCluster {
   readonly ready: pulumi.Resource;
   /** Names the cluster as built: it changes whenever the cluster is another one. */
   readonly identity: string;
+  /** The lab's minikube profile, whose `minikube service` finds a Service's URL; "" on a cluster of the user's. */
+  readonly minikubeProfile: string;
   /** Everything the study puts in the cluster, once it is all declared (see MinikubeCluster). */
   holds(contents: pulumi.Resource[]): void;
 }
@@ -49,6 +51,7 @@ export class MinikubeCluster extends pulumi.ComponentResource implements StudyCl
   readonly lifetime: ClusterLifetime;
   readonly ready: pulumi.Resource;
   readonly identity: string;
+  readonly minikubeProfile: string;
   private readonly name: string;
   private readonly markEnvironment: Record<string, pulumi.Input<string>>;
 
@@ -57,6 +60,7 @@ export class MinikubeCluster extends pulumi.ComponentResource implements StudyCl
     const { settings, plan } = args;
     this.name = name;
     this.kubeContext = settings.profile;
+    this.minikubeProfile = settings.profile;
     this.identity = `${plan.identity}#${plan.generation}`;
 
     // The stack's proof of ownership, made once and kept in its state: the profile's mark holds it,
@@ -148,6 +152,8 @@ export class ExistingCluster extends pulumi.ComponentResource implements StudyCl
   readonly lifetime: ClusterLifetime = {};
   readonly ready: pulumi.Resource;
   readonly identity: string;
+  /** Not minikube's: the test script asks the cluster for a node's address. */
+  readonly minikubeProfile = "";
 
   constructor(name: string, args: ExistingClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("istio-exit-study:index:ExistingCluster", name, {}, opts);

@@ -16,8 +16,6 @@ export interface MeasurementsArgs {
   sites: DemoSite[];
   cluster: StudyCluster;
   test: TestSettings;
-  /** The minikube profile, whose `minikube service` gives the Service's URL; "" on another cluster. */
-  profile: string;
   /** What the tests must wait for besides the workloads: the mesh. */
   meshReady: pulumi.Resource[];
   /** What the measurements ran on beside the case (a rebuilt cluster or another Istio measures anew), and the Istio results name. */
@@ -53,7 +51,7 @@ export function measureRollouts(args: MeasurementsArgs): pulumi.Output<CaseResul
       const rollout: RolloutTest = new RolloutTest(caseResourceName("rollout", studyCase.name, repeat), {
         target: {
           kubeContext: cluster.kubeContext,
-          profile: args.profile,
+          profile: cluster.minikubeProfile,
           namespace: studyCase.namespace,
           deployment: studyCase.manifest.deployment.metadata.name,
           service: studyCase.manifest.service.metadata.name,

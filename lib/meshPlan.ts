@@ -1,6 +1,6 @@
 // Which Istio serves the study, decided before anything is created: none when no case needs one,
 // the Istio found on a cluster of the user's when it is of the configured version, else the lab's.
-import { InstalledIstio, istioPlan } from "./installedIstio";
+import { InstalledIstio, istioPlan, probeInstalledIstio } from "./installedIstio";
 import type { IstioSettings } from "./settings";
 
 export interface MeshPlan {
@@ -27,4 +27,10 @@ export function planMesh(istio: IstioSettings, found: InstalledIstio, kubeContex
     inCluster: `${version} ${mesh === "ambient" ? "ambient" : "default"} profile, installed by ${installer}`,
     version,
   };
+}
+
+/** The study's mesh: on a cluster of the user's (`kubeContext`), after asking it which Istio it runs. */
+export function planStudyMesh(istio: IstioSettings, kubeContext: string, projectDir: string): MeshPlan {
+  const found: InstalledIstio = kubeContext && istio.mesh !== "none" ? probeInstalledIstio(kubeContext, projectDir) : { owner: "none" };
+  return planMesh(istio, found, kubeContext);
 }
