@@ -78,6 +78,20 @@ export function processesOf(state: string): string[] {
   });
 }
 
+/** The script's environment for fortio (LOAD=fortio) from the folder `fortio` holds it in. */
+export function fortioEnv(env: FakeCluster["env"], fortio: string, overrides: Record<string, string> = {}): Record<string, string> {
+  return env({
+    PATH: `${fortio}:${fakeCluster}:${process.env.PATH}`,
+    LOAD: "fortio",
+    QPS: "100",
+    CONCURRENCY: "4",
+    FORTIO_CONNECTIONS: "8",
+    KEEPALIVE: "false",
+    REQUEST_TIMEOUT_SECONDS: "2",
+    ...overrides,
+  });
+}
+
 /** The script's environment for siege in a load Job (LOAD_FROM=cluster), its pod running `script`. */
 export function siegeJobEnv(env: FakeCluster["env"], script: string, overrides: Record<string, string> = {}): Record<string, string> {
   const job = loadJobManifest(

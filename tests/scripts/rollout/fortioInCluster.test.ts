@@ -1,0 +1,83 @@
+// fortio in a Job in the cluster, its pod played on this machine (on this machine itself: fortio.test.ts).
+import * as fs from "fs";
+import * as path from "path";
+import { fortioArguments } from "../../../components/rolloutTest";
+import { loadJobManifest } from "../../../lib/loadJob";
+import { parseRolloutOutput } from "../../../lib/rolloutOutput";
+import { TestSettings } from "../../../lib/settings";
+import { fortioDir } from "../../support/fortio";
+import { fakeCluster, fakeClusterPerTest, fortioEnv, haveSiege, runScript, studyLine, toolsWithout } from "../../support/rolloutScript";
+
+const fortio = fortioDir();
+const testSettings: TestSettings = {
+  load: "fortio",
+  qps: 100,
+  loadFrom: "cluster",
+  loadImage: "fortio/fortio:1.75.3",
+  loadNamespace: "demo-site-load",
+  concurrency: 4,
+  warmupSeconds: 1,
+  settleSeconds: 1,
+  rolloutTimeoutSeconds: 10,
+  repeats: 1,
+  run: "",
+};
+
+(haveSiege ? describe : describe.skip)("rollout-test.sh against a fake cluster: fortio in a Job", () => {
+  const cluster = fakeClusterPerTest();
+  const env = cluster.env;
+
+  (fortio ? describe : describe.skip)("with fortio (LOAD=fortio)", () => {
+    const scriptEnv = (overrides: Record<string, string> = {}) => fortioEnv(env, fortio!, overrides);
+
+    const inClusterRun = (overrides: Record<string, string> = {}) => {
+      const job = JSON.stringify(
+        loadJobManifest(
+          { namespace: "demo-site-load", name: "fortio", image: "fortio/fortio:1.75.3", deadlineSeconds: 120 },
+          { load: "fortio", args: fortioArguments({ ...testSettings, qps: 100, concurrency: 4 }, "close", "http://demo-site.demo-site.svc.cluster.local:80/") },
+        ),
+      );
+      return runScript(
+        scriptEnv({
+          LOAD_FROM: "cluster",
+          LOAD_NAMESPACE: "demo-site-load",
+          LOAD_JOB_NAME: "fortio",
+          LOAD_JOB: job,
+          PATH: `${fortio}:${fakeCluster}:${toolsWithout("minikube")}`,
+          ...overrides,
+        }),
+      );
+    };
+
+    test("in a Job in the cluster: the pod's output holds the same record", async () => {
+      const run = await inClusterRun();
+      const measurement = parseRolloutOutput(run.stdout);
+      expect([measurement.status, measurement.reason, run.stderr.slice(-600)]).toEqual(["ok", undefined, expect.any(String)]);
+      expect(measurement.failures!.length).toBeGreaterThan(10);
+      expect(measurement.errors.connectionReset).toBe(measurement.failures!.length);
+      // The fake pod ended with its Job.
+      expect(fs.readFileSync(path.join(cluster.state, "kubectl.calls"), "utf8")).toMatch(/delete job fortio/);
+    });
+
+    test("in a Job on a node whose clock runs 30 s ahead: the records are put on this machine's clock", async () => {
+      const run = await inClusterRun({ FAKE_POD_CLOCK_OFFSET: "30" });
+      // Half a command round trip is the uncertainty: on a loaded machine that is well over 0.1 s.
+      const offset = Number(run.stderr.match(/the load pod.s clock is (-?[\d.]+)s ahead of this machine.s/)?.[1]);
+      expect(offset).toBeGreaterThan(27);
+      expect(offset).toBeLessThan(33);
+      const measurement = parseRolloutOutput(run.stdout);
+      expect(measurement.status).toBe("ok");
+      // The outage starts with the restart: every failure falls within seconds of it, not 30 s off.
+      expect(measurement.failures!.length).toBeGreaterThan(10);
+      for (const failure of measurement.failures!) expect(Math.abs(failure.atSeconds)).toBeLessThan(5);
+      expect(measurement.fortio!.latencyBefore!.count).toBeGreaterThan(0);
+    });
+
+    test("in a Job whose log the kubelet rotated: a failed measurement that says why, not a record short of its start", async () => {
+      const run = await inClusterRun({ FAKE_LOG_ROTATED: "1" });
+      expect(studyLine(run.stdout, "status")).toMatch(/^failed the load pod's log has lost its beginning .*containerLogMaxSize.*lower qps/);
+    });
+
+  });
+
+});
