@@ -5,10 +5,12 @@
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import { configure, describeWithToolchain, kwokParts, Lab, newStack, outputs, probeToolchain, pulumi, tearDown } from "./engine";
+import { explainFailures, OldPodShutdown } from "./failureTiming";
 import { settledLeftovers } from "./observe";
 
 const toolchain = probeToolchain();
 const profile = "engine-real";
+const preStopSeconds = 5;
 
 /** What a real node changes on this machine, to compare before and after. */
 function hostState() {
@@ -33,7 +35,7 @@ describeWithToolchain(toolchain, [...kwokParts, "fortio", "node", "node-images"]
     lab = await newStack("real", {
       manifest: toolchain.env.ENGINE_DEMO_MANIFEST ?? "",
       cases: "nomesh-nohook,nomesh-hook",
-      preStopSeconds: 5,
+      preStopSeconds,
       warmupSeconds: 3,
       settleSeconds: 3,
       concurrency: 10,
@@ -81,15 +83,6 @@ describeWithToolchain(toolchain, [...kwokParts, "fortio", "node", "node-images"]
         expect([load, loadFrom, lossless.failures, lossless.asExpected]).toEqual([load, loadFrom, 0, true]);
         continue;
       }
-      // With the sleep, no request fails because of the rollout. A request sent before the restart
-      // that was still unanswered when fortio gave up is not the rollout's: its wait began before
-      // anything changed. Seen in 2 of 4 runs on this machine, each a request sent 1.09 s before the
-      // restart that timed out 2 s later, while connects of about 1 s (a SYN sent again) show in
-      // every period's p99.9. Shown, and allowed once or twice, here and among the losses below.
-      const failures = lossless.failureTimes as { atSeconds: number; kind: string }[];
-      const background = failures.filter((f) => f.kind === "timeout" && f.atSeconds < 0).map((f) => f.atSeconds);
-      if (background.length > 0) console.log(`real node, ${load} from ${loadFrom}: ${background.length} timeout(s) of requests sent before the restart, at ${background.join(", ")} s`);
-      expect([load, loadFrom, failures.length - background.length, background.length <= 2]).toEqual([load, loadFrom, 0, true]);
       for (const result of [lossy, lossless]) {
         // At the rate asked, within a few percent, outside the shutdown and in it.
         expect([result.case, result.requests / result.asked]).toEqual([result.case, expect.closeTo(1, 1)]);
@@ -98,15 +91,19 @@ describeWithToolchain(toolchain, [...kwokParts, "fortio", "node", "node-images"]
         expect(Math.abs(result.rateOutside - 100)).toBeLessThan(5);
         expect(Math.abs(result.rateShutdown - 100)).toBeLessThan(5);
       }
-      // Every failure timed inside an old pod's shutdown, from its deletion until it was gone, as
-      // the watch saw them, with two margins: the kubelet may act on a deletion a little before the
-      // watch's event reaches this machine, and kube-proxy sends new connections to a pod just gone
-      // until its next sync (once a second at most), where they hang until the timeout.
-      const pods: { deletedSeconds: number; goneSeconds: number }[] = lossy.oldPods;
-      for (const failure of (lossy.failureTimes as { atSeconds: number; kind: string }[]).filter((f) => !(f.kind === "timeout" && f.atSeconds < 0))) {
-        const inside = pods.some((p) => p.deletedSeconds - 0.2 <= failure.atSeconds && failure.atSeconds <= p.goneSeconds + 1.5);
-        expect([failure.atSeconds, inside]).toEqual([failure.atSeconds, true]);
-      }
+      // Every failure is timed within an old pod's shutdown, from the end of its sleep until a moment
+      // after it was gone, or is a timeout of the kind this machine shows at any moment (in 3 of 7
+      // runs here, once a run): allowed twice a case, and printed. With the sleep, none is the rollout's.
+      const [lossyExplained, losslessExplained] = [lossy, lossless].map((result) => {
+        const pods: OldPodShutdown[] = result.oldPods;
+        const explained = explainFailures(result.failureTimes, pods, result.case === "nomesh-hook" ? preStopSeconds : 0);
+        const { unexplained, background } = explained;
+        if (background.length > 0) console.log(`real node, ${load} from ${loadFrom}, ${result.case}: background timeouts at ${background.map((f) => f.atSeconds).join(", ")} s`);
+        const shutdowns = pods.map((p) => [p.deletedSeconds, p.goneSeconds]);
+        expect([load, loadFrom, result.case, shutdowns, unexplained, background.length <= 2]).toEqual([load, loadFrom, result.case, shutdowns, [], true]);
+        return explained;
+      });
+      expect([load, loadFrom, lossyExplained.rollout.length > 0, losslessExplained.rollout]).toEqual([load, loadFrom, true, []]);
       expect(lossy.oldPods.reduce((sum: number, p: { failures: number }) => sum + p.failures, 0)).toBeGreaterThan(0);
       expect(lossy.failureTimes).toHaveLength(lossy.failures);
     }
