@@ -21,17 +21,14 @@ const watchLagSeconds = 0.2;
 const ruleLagSeconds = 1.5;
 
 /**
- * Sorts failures by what explains them. A request can fail because of the rollout only once an old
+ * Sorts failures by when they started. A request can fail because of the rollout only once an old
  * pod's app has stopped listening, its preStop sleep after its deletion, until kube-proxy stops
- * sending to it, a moment after it is gone: those are the rollout's. A timeout at any other moment
- * is background: on this machine fortio's connects of about a second (a SYN sent again) show in
- * every period, before the restart as well as after, and now and then one outlasts the timeout.
- * Any other kind at another moment has no explanation.
+ * sending to it, a moment after it is gone: those are the rollout's. Any other is background: this
+ * machine shows a stray failure now and then at any moment, before the restart as well as long after
+ * the last old pod is gone (a timeout, or an error fortio's log does not name).
  */
 export function explainFailures(failures: TimedFailure[], pods: OldPodShutdown[], preStopSeconds: number) {
   const duringShutdown = (f: TimedFailure) =>
     pods.some((p) => p.deletedSeconds + preStopSeconds - watchLagSeconds <= f.atSeconds && f.atSeconds <= (p.goneSeconds ?? Infinity) + ruleLagSeconds);
-  const rollout = failures.filter(duringShutdown);
-  const outside = failures.filter((f) => !duringShutdown(f));
-  return { rollout, background: outside.filter((f) => f.kind === "timeout"), unexplained: outside.filter((f) => f.kind !== "timeout") };
+  return { rollout: failures.filter(duringShutdown), background: failures.filter((f) => !duringShutdown(f)) };
 }
