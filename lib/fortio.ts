@@ -81,6 +81,18 @@ export interface TimedFailure {
   kind: ErrorKind;
   /** The HTTP status, or -1. */
   code: number;
+  /** A socket error of kind other: what fortio logged of it, for a person to read. */
+  detail?: string;
+}
+
+/**
+ * fortio's words for a socket error no kind names, on one line and short enough for a table; no
+ * line at all says so.
+ */
+export function otherErrorDetail(line: FortioLogLine | undefined): string {
+  if (!line) return "no log line while it ran";
+  const text = `${line.msg}${line.err ? `: ${line.err}` : ""}`.replace(/\s+/g, " ").trim();
+  return text.length > 160 ? `${text.slice(0, 159)}…` : text;
 }
 
 const isSuccess = (code: number) => code >= 200 && code < 400;
@@ -109,7 +121,9 @@ export function timedFailures(records: FortioRecord[], log: FortioLogLine[], res
       const during = (errorsByThread.get(r.thread) ?? []).filter(
         (line) => line.atSeconds >= r.startSeconds - slackSeconds && line.atSeconds <= r.startSeconds + r.latencySeconds + slackSeconds,
       );
-      return { atSeconds, kind: classifyFortioError(during[during.length - 1]), code: -1 };
+      const line = during[during.length - 1];
+      const kind = classifyFortioError(line);
+      return { atSeconds, kind, code: -1, ...(kind === "other" && { detail: otherErrorDetail(line) }) };
     });
 }
 
@@ -151,7 +165,8 @@ const fixed = (value: number, digits: number) => value.toFixed(digits);
  *   study-requests: sent=<n> asked=<n> from=<s> to=<s>   (requests fortio started, and the rate times the time it ran)
  *   study-rate: outside=<req/s> shutdown=<req/s>          (requests started per second outside the shutdown window and in it)
  *   study-latency: <before|shutdown> p50=<s> p99=<s> p999=<s> n=<successful requests>
- *   study-failure: <s> <kind> <code>                      (every failed request, by its start)
+ *   study-failure: <s> <kind> <code>[ <detail>]           (every failed request, by its start; a socket
+ *                                                          error of kind other with fortio's words for it)
  * Requests that started after the stop (fortio's last, in flight) are left out.
  */
 export function fortioSummaryLines(run: FortioRun): string[] {
@@ -183,7 +198,7 @@ export function fortioSummaryLines(run: FortioRun): string[] {
     lines.push(`study-latency: ${name} p50=${p50} p99=${p99} p999=${p999} n=${sorted.length}`);
   }
   for (const failure of timedFailures(records, run.log, run.restartAt)) {
-    lines.push(`study-failure: ${fixed(failure.atSeconds, 3)} ${failure.kind} ${failure.code}`);
+    lines.push(`study-failure: ${fixed(failure.atSeconds, 3)} ${failure.kind} ${failure.code}${failure.detail ? ` ${failure.detail}` : ""}`);
   }
   return lines;
 }

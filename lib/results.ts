@@ -91,7 +91,7 @@ export interface CaseResult {
   /** Timed failures per half second around the restart, summed over the runs. */
   errorBins: { atSeconds: number; count: number }[];
   /** fortio: every failure of every run, from its run's restart. */
-  failureTimes?: { atSeconds: number; kind: ErrorKind }[];
+  failureTimes?: { atSeconds: number; kind: ErrorKind; detail?: string }[];
   oldPods: OldPod[];
   baseline?: BaselineComparison;
   /** Whether its failure rate is above the stack's maxFailuresPer10k. */
@@ -200,7 +200,7 @@ export function caseResult(studyCase: StudyCase, measurements: RolloutMeasuremen
       ...meanOf(fortio.flatMap((f) => (f.rateOutside === undefined ? [] : [f.rateOutside])), "rateOutside"),
       ...meanOf(fortio.flatMap((f) => (f.rateShutdown === undefined ? [] : [f.rateShutdown])), "rateShutdown"),
       ...definedOnly({ latencyBefore: meanLatency(fortio.map((f) => f.latencyBefore)), latencyShutdown: meanLatency(fortio.map((f) => f.latencyShutdown)) }),
-      failureTimes: measurements.flatMap((m) => (m.failures ?? []).map(({ atSeconds, kind }) => ({ atSeconds, kind }))),
+      failureTimes: measurements.flatMap((m) => (m.failures ?? []).map(({ atSeconds, kind, detail }) => ({ atSeconds, kind, ...(detail && { detail }) }))),
     }),
     rolloutSeconds: round2(mean(measurements.map((m) => m.rolloutSeconds ?? 0))),
     ...meanOf(measurements.flatMap((m) => (m.oldPodsGoneSeconds === undefined ? [] : [m.oldPodsGoneSeconds])), "oldPodsGoneSeconds"),

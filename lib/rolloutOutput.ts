@@ -160,11 +160,12 @@ export function parseRolloutOutput(stdout: string): RolloutMeasurement {
   return measurement;
 }
 
-/** `<s> <kind> <code>` lines (lib/fortio.ts). */
+/** `<s> <kind> <code>[ <detail>]` lines (lib/fortio.ts). */
 function parseFailures(lines: string[]): TimedFailure[] {
   return lines.flatMap((line) => {
-    const [, at, kind, code] = line.match(/^(-?[\d.]+) (\w+) (-?\d+)$/) ?? [];
-    return at && (ERROR_KINDS as readonly string[]).includes(kind) ? [{ atSeconds: Number(at), kind: kind as ErrorKind, code: Number(code) }] : [];
+    const [, at, kind, code, detail] = line.match(/^(-?[\d.]+) (\w+) (-?\d+)(?: (.+))?$/) ?? [];
+    if (!at || !(ERROR_KINDS as readonly string[]).includes(kind)) return [];
+    return [{ atSeconds: Number(at), kind: kind as ErrorKind, code: Number(code), ...(detail && { detail }) }];
   });
 }
 

@@ -4,6 +4,8 @@
 export interface TimedFailure {
   atSeconds: number;
   kind: string;
+  /** fortio's words for a socket error of kind other. */
+  detail?: string;
 }
 
 /** An old pod as the lab outputs it (oldPods): deleted, and gone, in seconds from the restart. */

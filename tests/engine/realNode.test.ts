@@ -99,7 +99,7 @@ describeWithToolchain(toolchain, [...kwokParts, "fortio", "node", "node-images"]
         const pods: OldPodShutdown[] = result.oldPods;
         const explained = explainFailures(result.failureTimes, pods, result.case === "nomesh-hook" ? preStopSeconds : 0);
         const { background } = explained;
-        const strays = background.map((f) => `${f.atSeconds} s ${f.kind}`);
+        const strays = background.map((f) => `${f.atSeconds} s ${f.kind}${f.detail ? ` (${f.detail})` : ""}`);
         if (strays.length > 0) console.log(`real node, ${load} from ${loadFrom}, ${result.case}: failures outside every shutdown: ${strays.join(", ")}`);
         const shutdowns = pods.map((p) => [p.deletedSeconds, p.goneSeconds]);
         expect([load, loadFrom, result.case, shutdowns, strays, background.length <= 2]).toEqual([load, loadFrom, result.case, shutdowns, strays, true]);

@@ -3,12 +3,14 @@ import {
   FortioLogLine,
   FortioRecord,
   fortioSummaryLines,
+  otherErrorDetail,
   parseAccessLog,
   parseFortioLog,
   quantile,
   shutdownWindow,
   timedFailures,
 } from "../../lib/fortio";
+import { parseRolloutOutput } from "../../lib/rolloutOutput";
 
 // Lines as fortio 1.75.3 writes them (captured against local servers on 127.0.0.1).
 const accessLines = [
@@ -75,14 +77,25 @@ describe("timedFailures", () => {
     expect(timedFailures([record(100, -1)], log, 100)[0].kind).toBe("connectionRefused");
   });
 
-  test("HTTP errors by their status; a socket error with no line is other, still timed and counted", () => {
+  test("HTTP errors by their status; a socket error with no line is other, still timed and counted, and says so", () => {
     expect(timedFailures([record(101, 503), record(102, 408), record(103, 404), record(104, -1)], [], 100)).toEqual([
       { atSeconds: 1, kind: "http5xx", code: 503 },
       { atSeconds: 2, kind: "timeout", code: 408 },
       { atSeconds: 3, kind: "other", code: 404 },
-      { atSeconds: 4, kind: "other", code: -1 },
+      { atSeconds: 4, kind: "other", code: -1, detail: "no log line while it ran" },
     ]);
   });
+
+  test("a socket error of kind other keeps fortio's words for it, on one line", () => {
+    const log = [{ atSeconds: 100.001, level: "err", thread: 0, msg: "Unable to write", err: "write tcp 127.0.0.1:2->127.0.0.1:1:\n  write: broken pipe" }];
+    expect(timedFailures([record(100, -1)], log, 100)).toEqual([{ atSeconds: 0, kind: "other", code: -1, detail: "Unable to write: write tcp 127.0.0.1:2->127.0.0.1:1: write: broken pipe" }]);
+  });
+});
+
+test("otherErrorDetail keeps a long message to 160 characters, and names a missing line", () => {
+  const detail = otherErrorDetail({ atSeconds: 0, level: "err", msg: "x".repeat(200) });
+  expect([detail.length, detail.endsWith("…"), otherErrorDetail({ atSeconds: 0, level: "err", msg: "Read error" })]).toEqual([160, true, "Read error"]);
+  expect(otherErrorDetail(undefined)).toBe("no log line while it ran");
 });
 
 test("quantile takes the nearest rank", () => {
@@ -123,6 +136,17 @@ describe("fortioSummaryLines", () => {
     expect(failures).toHaveLength(20);
     expect(failures[0]).toBe("study-failure: 2.000 connectionRefused -1");
     expect(failures[19]).toBe("study-failure: 3.900 connectionRefused -1");
+  });
+
+  test("a failure of kind other ends its line with fortio's words, which the output's parser reads back", () => {
+    const odd = { startSeconds: 1000.5, latencySeconds: 0.001, thread: 9, code: -1 };
+    const line = { atSeconds: 1000.5005, level: "err", thread: 9, msg: "Unable to write", err: "write: broken pipe" };
+    const summary = fortioSummaryLines({ records: [...records, odd], log: [...log, line], restartAt: 1000, stopAt: 1020, qps: 10, pods: [] });
+    const failure = summary.find((l) => l.startsWith("study-failure: 0.500"));
+    expect(failure).toBe("study-failure: 0.500 other -1 Unable to write: write: broken pipe");
+    const parsed = parseRolloutOutput(["study-status: ok", "study-load: fortio", "study-sidecar: none", ...summary].join("\n"));
+    expect(parsed.failures?.find((f) => f.kind === "other")).toEqual({ atSeconds: 0.5, kind: "other", code: -1, detail: "Unable to write: write: broken pipe" });
+    expect(parsed.errors.other).toBe(1);
   });
 
   test("a request started after the stop is left out; no request, no line", () => {

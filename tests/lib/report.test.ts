@@ -91,6 +91,17 @@ test("the report says how long the load ran before and after the rollout, each b
   expect(markdown).toContain("13 s settle");
 });
 
+test("with fortio, the report gives fortio's words for the failures of kind other, counted", () => {
+  const failureTimes = [
+    { atSeconds: 0.5, kind: "other" as const, detail: "Unable to write: `write`: broken pipe" },
+    { atSeconds: 0.7, kind: "timeout" as const },
+    { atSeconds: 0.9, kind: "other" as const, detail: "Unable to write: `write`: broken pipe" },
+  ];
+  const test = { ...config.test, load: "fortio" as const, qps: 100 };
+  const report = reportMarkdown("Study", [{ ...results[0], load: "fortio", asked: 1000, failureTimes }], test);
+  expect(report).toContain("  - 2 failed of kind other, fortio's words: `Unable to write: 'write': broken pipe`");
+});
+
 test("with fortio, the report names the connections fortio used for each connection setting", () => {
   const fortio = (r: CaseResult, connection: "close" | "keep-alive"): CaseResult => ({ ...r, load: "fortio", setting: { ...r.setting, connection } });
   const test = { ...config.test, load: "fortio" as const, qps: 100, concurrency: 8 };

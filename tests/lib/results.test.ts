@@ -131,6 +131,14 @@ describe("fortio's results", () => {
     ]);
   });
 
+  test("every failure of every run is in failureTimes, with fortio's words for one of kind other", () => {
+    const result = caseResult(byName("nomesh-nohook"), [fortio(["study-failure: -0.582 other -1 Unable to write: write: broken pipe"], []), fortio(["study-failure: 0.6 timeout -1"], [])]);
+    expect(result.failureTimes).toEqual([
+      { atSeconds: -0.582, kind: "other", detail: "Unable to write: write: broken pipe" },
+      { atSeconds: 0.6, kind: "timeout" },
+    ]);
+  });
+
   test("the failure rate over all runs, with its exact interval, and the expectation checked", () => {
     const result = caseResult(byName("nomesh-nohook"), [fortio(["study-failure: 0.6 connectionRefused -1"], []), fortio([], [], 6000)]);
     expect(result).toMatchObject({ load: "fortio", requests: 10000, failures: 1, failuresPer10k: 1, failuresPer10kLower: 0.03, expect: "lossy", asExpected: true });
