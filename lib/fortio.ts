@@ -27,6 +27,8 @@ export interface FortioLogLine {
   msg: string;
   err?: string;
   headerLength?: number;
+  /** The status line fortio read, on its warning of a code that is not ok. */
+  status?: string;
 }
 
 /** Lines that are JSON objects, parsed; anything else (fortio's human-readable summary) skipped. */
@@ -58,6 +60,7 @@ export function parseFortioLog(text: string): FortioLogLine[] {
     if (typeof line.thread === "number") parsed.thread = line.thread;
     if (typeof line.err === "string") parsed.err = line.err;
     if (typeof line.header_len === "number") parsed.headerLength = line.header_len;
+    if (typeof line.status === "string") parsed.status = line.status;
     return [parsed];
   });
 }
@@ -91,7 +94,7 @@ export interface TimedFailure {
  */
 export function otherErrorDetail(line: FortioLogLine | undefined): string {
   if (!line) return "no log line while it ran";
-  const text = `${line.msg}${line.err ? `: ${line.err}` : ""}`.replace(/\s+/g, " ").trim();
+  const text = `${line.msg}${line.err ? `: ${line.err}` : ""}${line.status ? ` (status ${line.status})` : ""}`.replace(/\s+/g, " ").trim();
   return text.length > 160 ? `${text.slice(0, 159)}…` : text;
 }
 
@@ -104,13 +107,17 @@ const slackSeconds = 1e-4;
 /**
  * Every failed request, in order of its start, timed from `restartAt` and classified: an HTTP
  * error by its status, a socket error by its thread's last error line while it ran (a kept
- * connection found dead is retried once, and logged before the retry's own error).
+ * connection found dead is retried once, and logged before the retry's own error). A socket error
+ * of kind other takes its words from that line, or else from the thread's last warning while it
+ * ran: a status line fortio cannot read is only a warning ("Non ok http code", with the status).
  */
 export function timedFailures(records: FortioRecord[], log: FortioLogLine[], restartAt: number): TimedFailure[] {
-  const errorsByThread = new Map<number, FortioLogLine[]>();
+  const linesByThread = new Map<number, FortioLogLine[]>();
   for (const line of log) {
-    if (line.level !== "err" || line.thread === undefined) continue;
-    errorsByThread.set(line.thread, [...(errorsByThread.get(line.thread) ?? []), line]);
+    if ((line.level !== "err" && line.level !== "warn") || line.thread === undefined) continue;
+    const lines = linesByThread.get(line.thread) ?? [];
+    lines.push(line);
+    linesByThread.set(line.thread, lines);
   }
   return records
     .filter((r) => !isSuccess(r.code))
@@ -118,12 +125,12 @@ export function timedFailures(records: FortioRecord[], log: FortioLogLine[], res
     .map((r) => {
       const atSeconds = Math.round((r.startSeconds - restartAt) * 1000) / 1000;
       if (r.code !== -1) return { atSeconds, kind: httpErrorKind(r.code), code: r.code };
-      const during = (errorsByThread.get(r.thread) ?? []).filter(
+      const during = (linesByThread.get(r.thread) ?? []).filter(
         (line) => line.atSeconds >= r.startSeconds - slackSeconds && line.atSeconds <= r.startSeconds + r.latencySeconds + slackSeconds,
       );
-      const line = during[during.length - 1];
-      const kind = classifyFortioError(line);
-      return { atSeconds, kind, code: -1, ...(kind === "other" && { detail: otherErrorDetail(line) }) };
+      const lastOf = (level: string) => during.filter((line) => line.level === level).pop();
+      const kind = classifyFortioError(lastOf("err"));
+      return { atSeconds, kind, code: -1, ...(kind === "other" && { detail: otherErrorDetail(lastOf("err") ?? lastOf("warn")) }) };
     });
 }
 

@@ -36,6 +36,8 @@ test("parseFortioLog reads each JSON log line, with the thread and the error", (
   expect(log).toHaveLength(3);
   expect(log[1]).toMatchObject({ atSeconds: 1795953780.353633, level: "err", thread: 0, msg: "Unable to connect" });
   expect(log[1].err).toContain("connection refused");
+  const warning = '{"ts":1795978994.869789,"level":"warn","r":1,"file":"http_client.go","line":1159,"msg":"Non ok http code","code":-1,"status":"HTTP/1.1 abc","thread":0,"run":0}';
+  expect(parseFortioLog(warning)).toEqual([{ atSeconds: 1795978994.869789, level: "warn", thread: 0, msg: "Non ok http code", status: "HTTP/1.1 abc" }]);
 });
 
 describe("classifyFortioError", () => {
@@ -84,6 +86,12 @@ describe("timedFailures", () => {
       { atSeconds: 3, kind: "other", code: 404 },
       { atSeconds: 4, kind: "other", code: -1, detail: "no log line while it ran" },
     ]);
+  });
+
+  test("with no error line, a socket error takes its words from the thread's warning while it ran", () => {
+    const warn = { atSeconds: 100.001, level: "warn", thread: 0, msg: "Non ok http code", status: "HTTP/1.1 abc" };
+    const elsewhere = { ...warn, thread: 1, status: "HTTP/1.1 xyz" };
+    expect(timedFailures([record(100, -1)], [elsewhere, warn], 100)).toEqual([{ atSeconds: 0, kind: "other", code: -1, detail: "Non ok http code (status HTTP/1.1 abc)" }]);
   });
 
   test("a socket error of kind other keeps fortio's words for it, on one line", () => {

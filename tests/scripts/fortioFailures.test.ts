@@ -106,6 +106,14 @@ function expectFailures(run: FortioRun, measurement: RolloutMeasurement, request
     expectFailures(run, measure(run).measurement, 6, { closedWithoutResponse: 6 });
   });
 
+  test("a status line fortio cannot read: other, with fortio's words for it", async () => {
+    server.fail("garbledStatus");
+    const run = await runFortio(server.url, 6);
+    const { measurement } = measure(run);
+    expectFailures(run, measurement, 6, { other: 6 });
+    expect(new Set(measurement.failures!.map((f) => f.detail))).toEqual(new Set(["Non ok http code (status HTTP/1.1 abc)"]));
+  });
+
   test("HTTP 502: http5xx; HTTP 408: timeout", async () => {
     server.fail("502");
     const run = await runFortio(server.url, 6);

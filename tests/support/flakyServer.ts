@@ -13,9 +13,10 @@ import { AddressInfo } from "net";
  *   its drain does; siege counts the request as failed and prints no line for it;
  * - resetAfterHeader: sends the response header and part of the body, then resets: siege prints
  *   a reset line, yet counts the request as successful;
+ * - garbledStatus: answers with a status line that holds no status code, and closes;
  * - 502, 408: answers with that status.
  */
-export type Fault = "reset" | "closeBeforeHeader" | "resetAfterHeader" | "502" | "408";
+export type Fault = "reset" | "closeBeforeHeader" | "resetAfterHeader" | "garbledStatus" | "502" | "408";
 
 export interface FlakyServer {
   url: string;
@@ -49,6 +50,10 @@ export async function startFlakyServer(options: { faultFile?: string; fileFault?
     }
     if (active === "closeBeforeHeader") {
       request.socket.end();
+      return;
+    }
+    if (active === "garbledStatus") {
+      request.socket.end("HTTP/1.1 abc garbled\r\n\r\n");
       return;
     }
     if (active === "resetAfterHeader") {
