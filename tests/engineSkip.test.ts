@@ -10,6 +10,7 @@ process.env.ENGINE_SKIPPED = skipped;
 jest.spyOn(console, "warn").mockImplementation(() => undefined);
 const chosen = describeWithToolchain({ env: {}, missing: ["node-images"] }, ["pulumi", "node-images"]);
 delete process.env.ENGINE_SKIPPED;
+afterAll(() => fs.rmSync(path.dirname(skipped), { recursive: true, force: true }));
 
 test("a lacking part skips the scenarios and names the file and the part", () => {
   expect(chosen).toBe(describe.skip);

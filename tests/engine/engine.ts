@@ -155,11 +155,27 @@ export async function newStack(label: string, config: Record<string, string | nu
   return lab;
 }
 
-/** Removes what a lab's stack and cluster left, after a test, whatever state it is in. */
-export async function tearDown(lab: Lab | undefined, profile: string): Promise<void> {
+/**
+ * Removes what a lab's stack and clusters left, after a test, whatever state it is in, and then
+ * the lab's folder (removeLab).
+ */
+export async function tearDown(lab: Lab | undefined, ...profiles: string[]): Promise<void> {
   if (!lab) return;
-  await run(lab, "pulumi", ["destroy", "--yes", "--non-interactive", "--skip-preview"]);
-  await run(lab, "minikube", ["delete", "--profile", profile]);
+  const runs = [await run(lab, "pulumi", ["destroy", "--yes", "--non-interactive", "--skip-preview"])];
+  for (const profile of profiles) runs.push(await run(lab, "minikube", ["delete", "--profile", profile]));
+  removeLab(lab, runs.every((r) => r.code === 0));
+}
+
+/**
+ * Removes the lab's copy of the project and its state, once nothing of it runs (`cleanedUp`):
+ * else, or with ENGINE_KEEP_LABS set, keeps it for a person to look into, and says where.
+ */
+export function removeLab(lab: Lab, cleanedUp: boolean): void {
+  if (cleanedUp && !process.env.ENGINE_KEEP_LABS) {
+    fs.rmSync(lab.dir, { recursive: true, force: true });
+    return;
+  }
+  console.log(`engine: lab kept in ${lab.dir}${cleanedUp ? " (ENGINE_KEEP_LABS)" : ": its destroy or a cluster's delete failed"}`);
 }
 
 /** The names of the resources in the stack's state. */

@@ -3,7 +3,7 @@
 import * as fs from "fs";
 import * as http from "http";
 import * as path from "path";
-import { configure, describeWithToolchain, kubectlJson, Lab, newStack, ok, outputs, probeToolchain, pulumi, run, stateNames } from "./engine";
+import { configure, describeWithToolchain, kubectlJson, Lab, newStack, ok, outputs, probeToolchain, pulumi, removeLab, run, stateNames } from "./engine";
 
 const toolchain = probeToolchain();
 const context = "engine-existing";
@@ -40,9 +40,10 @@ describeWithToolchain(toolchain)("an existing cluster (kubeContext) under the re
   afterAll(async () => {
     await new Promise((resolve) => server?.close(resolve));
     if (!lab) return;
-    await run(lab, "pulumi", ["destroy", "--yes", "--non-interactive", "--skip-preview"]);
+    const destroyed = await run(lab, "pulumi", ["destroy", "--yes", "--non-interactive", "--skip-preview"]);
     lab.env.PATH = lab.env.PATH!.split(":").filter((dir) => !dir.startsWith(lab.dir)).join(":");
-    await run(lab, "minikube", ["delete", "--profile", context]);
+    const deleted = await run(lab, "minikube", ["delete", "--profile", context]);
+    removeLab(lab, destroyed.code === 0 && deleted.code === 0);
   });
 
   test("Istio of the same version, not the lab's, is found with kubectl and used as it is", async () => {

@@ -45,7 +45,7 @@ describeWithToolchain(toolchain)("the lab touches only its own cluster, under th
   afterEach(async () => {
     const state = expect.getState();
     if (lab && state.assertionCalls !== state.numPassingAsserts) console.log(lab.log.slice(-4).join("\n"));
-    for (const profile of profiles) await tearDown(lab, profile);
+    await tearDown(lab, ...profiles);
     lab = undefined;
     profiles = [];
   });

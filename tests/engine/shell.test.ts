@@ -1,5 +1,5 @@
 // What a person does in a plain shell with the engine toolchain, as docs/contributing.md says it, word for word.
-import { describeWithToolchain, newLab, probeToolchain, run } from "./engine";
+import { describeWithToolchain, newLab, probeToolchain, removeLab, run } from "./engine";
 import { settledLeftovers } from "./observe";
 
 const toolchain = probeToolchain();
@@ -22,5 +22,6 @@ describeWithToolchain(toolchain)("a plain shell with npm run engine:env", () => 
     expect(shell.code).toBe(0);
     expect(shell.stdout).toMatch(/injection=false variant=hook sidecar=none: 100(\.00)? % available/);
     expect(await settledLeftovers(lab)).toEqual({ clusters: [], processes: [] });
+    removeLab(lab, true);
   });
 });
