@@ -65,6 +65,8 @@ load_failure() {
   # report: the measurement says why rather than only that the report is missing.
   if grep -q 'descriptor table full' "$work/siege.err"; then
     echo "siege ran out of file descriptors: under connection=keep-alive it leaks one per refused connection"
+  elif [ -e "$work/load.killed" ] && ! grep -Eq '^[0-9.]+ Transactions:' "$work/siege.err" "$work/siege.out"; then
+    echo "siege hung as it ended, before its report, and was killed (its threads can deadlock then: JoeDog/siege#66); measure again"
   fi
 }
 

@@ -90,6 +90,8 @@ find_host_url() {
     return
   fi
   # On drivers that tunnel (docker on macOS), `minikube service --url` keeps running to hold the tunnel.
+  # The file exists before it is read: the background job may open it later.
+  : >"$work/url"
   minikube service "$SERVICE" --namespace "$NAMESPACE" --profile "$PROFILE" --url >"$work/url" 2>"$work/service.err" &
   service_pid=$!
   for _ in $(seq 1 60); do
@@ -104,7 +106,8 @@ find_host_url() {
 }
 
 # Stops the load on this machine with SIGINT (both loads print their figures then), and ends it if
-# it has not exited 10 s later: some siege versions print their report and then never exit.
+# it has not exited 10 s later, leaving $work/load.killed: some siege versions print their report
+# and then never exit, and siege's threads can deadlock as it ends, before its report.
 stop_host_load() {
   kill -INT "$load_pid" 2>/dev/null || true
   local waited=0
@@ -114,6 +117,7 @@ stop_host_load() {
   done
   if kill -0 "$load_pid" 2>/dev/null; then
     log "$LOAD did not exit 10s after SIGINT: ended with SIGKILL"
+    : >"$work/load.killed"
     kill -KILL "$load_pid" 2>/dev/null || true
   fi
   wait "$load_pid" || true
