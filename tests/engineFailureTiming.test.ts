@@ -1,4 +1,4 @@
-import { explainFailures } from "./engine/failureTiming";
+import { explainFailures, TimedFailure } from "./engine/failureTiming";
 
 // Two old pods as the real node ends them without a sleep, and with one of 5 s.
 const nohookPods = [
@@ -11,7 +11,7 @@ const hookPods = [
 ];
 
 test("without a sleep, failures from a deletion until a moment after the pod is gone are the rollout's", () => {
-  const failures = [
+  const failures: TimedFailure[] = [
     { atSeconds: 0.85, kind: "connectionRefused" },
     { atSeconds: 1.5, kind: "timeout" },
     { atSeconds: 4.45, kind: "timeout" },
@@ -22,7 +22,7 @@ test("without a sleep, failures from a deletion until a moment after the pod is 
 // Seen on the real node: timeouts of requests sent 1.09 s and 2.9 s before the restart, and 3.07 s
 // after the last old pod was gone; an error fortio's log does not name, 0.58 s before the restart.
 test("a failure before the restart or long after the last pod is gone is background, whatever its kind", () => {
-  const failures = [
+  const failures: TimedFailure[] = [
     { atSeconds: -1.09, kind: "timeout" },
     { atSeconds: -0.582, kind: "other" },
     { atSeconds: 1.2, kind: "connectionRefused" },
@@ -33,7 +33,7 @@ test("a failure before the restart or long after the last pod is gone is backgro
 });
 
 test("with a sleep, the app listens until it ends: a failure during the sleep is background, one after it the rollout's", () => {
-  const failures = [
+  const failures: TimedFailure[] = [
     { atSeconds: 3.0, kind: "timeout" },
     { atSeconds: 6.0, kind: "connectionRefused" },
     { atSeconds: 8.2, kind: "timeout" },
@@ -42,6 +42,6 @@ test("with a sleep, the app listens until it ends: a failure during the sleep is
 });
 
 test("a pod never seen gone may be sent requests until the end", () => {
-  const failures = [{ atSeconds: 30, kind: "connectionRefused" }];
+  const failures: TimedFailure[] = [{ atSeconds: 30, kind: "connectionRefused" }];
   expect(explainFailures(failures, [{ deletedSeconds: 1, goneSeconds: null }], 0).rollout).toEqual(failures);
 });

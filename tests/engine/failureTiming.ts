@@ -1,18 +1,11 @@
 // Which of a real node's failed requests the rolling restart explains, by when each started.
+import type { CaseResult, OldPod } from "../../lib/results";
 
 /** A failed request as the lab outputs it (failureTimes): its start, in seconds from the restart. */
-export interface TimedFailure {
-  atSeconds: number;
-  kind: string;
-  /** fortio's words for a socket error of kind other. */
-  detail?: string;
-}
+export type TimedFailure = NonNullable<CaseResult["failureTimes"]>[number];
 
 /** An old pod as the lab outputs it (oldPods): deleted, and gone, in seconds from the restart. */
-export interface OldPodShutdown {
-  deletedSeconds: number;
-  goneSeconds: number | null;
-}
+export type OldPodShutdown = Pick<OldPod, "deletedSeconds" | "goneSeconds">;
 
 /** The kubelet may act on a deletion a little before the watch's event reaches this machine. */
 const watchLagSeconds = 0.2;
