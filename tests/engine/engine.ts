@@ -161,7 +161,9 @@ export async function newStack(label: string, config: Record<string, string | nu
  */
 export async function tearDown(lab: Lab | undefined, ...profiles: string[]): Promise<void> {
   if (!lab) return;
-  const runs = [await run(lab, "pulumi", ["destroy", "--yes", "--non-interactive", "--skip-preview"])];
+  // A scenario may have removed its stack already: then there is nothing to destroy.
+  const hasStack = (await run(lab, "pulumi", ["stack", "--show-name", "--non-interactive"])).code === 0;
+  const runs = hasStack ? [await run(lab, "pulumi", ["destroy", "--yes", "--non-interactive", "--skip-preview"])] : [];
   for (const profile of profiles) runs.push(await run(lab, "minikube", ["delete", "--profile", profile]));
   removeLab(lab, runs.every((r) => r.code === 0));
 }
