@@ -84,7 +84,7 @@ export interface TimedFailure {
   kind: ErrorKind;
   /** The HTTP status, or -1. */
   code: number;
-  /** A socket error of kind other: what fortio logged of it, for a person to read. */
+  /** Kind other: what it was, for a person to read (fortio's words for a socket error, or the status). */
   detail?: string;
 }
 
@@ -124,7 +124,10 @@ export function timedFailures(records: FortioRecord[], log: FortioLogLine[], res
     .sort((a, b) => a.startSeconds - b.startSeconds)
     .map((r) => {
       const atSeconds = Math.round((r.startSeconds - restartAt) * 1000) / 1000;
-      if (r.code !== -1) return { atSeconds, kind: httpErrorKind(r.code), code: r.code };
+      if (r.code !== -1) {
+        const kind = httpErrorKind(r.code);
+        return { atSeconds, kind, code: r.code, ...(kind === "other" && { detail: `HTTP status ${r.code}` }) };
+      }
       const during = (linesByThread.get(r.thread) ?? []).filter(
         (line) => line.atSeconds >= r.startSeconds - slackSeconds && line.atSeconds <= r.startSeconds + r.latencySeconds + slackSeconds,
       );
@@ -172,8 +175,8 @@ const fixed = (value: number, digits: number) => value.toFixed(digits);
  *   study-requests: sent=<n> asked=<n> from=<s> to=<s>   (requests fortio started, and the rate times the time it ran)
  *   study-rate: outside=<req/s> shutdown=<req/s>          (requests started per second outside the shutdown window and in it)
  *   study-latency: <before|shutdown> p50=<s> p99=<s> p999=<s> n=<successful requests>
- *   study-failure: <s> <kind> <code>[ <detail>]           (every failed request, by its start; a socket
- *                                                          error of kind other with fortio's words for it)
+ *   study-failure: <s> <kind> <code>[ <detail>]           (every failed request, by its start; one of
+ *                                                          kind other with what it was)
  * Requests that started after the stop (fortio's last, in flight) are left out.
  */
 export function fortioSummaryLines(run: FortioRun): string[] {

@@ -150,7 +150,7 @@ function fortioDetails(r: CaseResult): string[] {
   lines.push(...latency("before the restart", r.latencyBefore), ...latency("during the shutdown window", r.latencyShutdown));
   const others = new Map<string, number>();
   for (const { detail } of r.failureTimes ?? []) if (detail) others.set(detail, (others.get(detail) ?? 0) + 1);
-  for (const [detail, count] of others) lines.push(`  - ${count} failed of kind other, fortio's words: \`${detail.replace(/`/g, "'")}\``);
+  for (const [detail, count] of others) lines.push(`  - ${count} failed of kind other: \`${detail.replace(/`/g, "'")}\``);
   for (const pod of r.oldPods) {
     const span = pod.failureSpanSeconds === undefined ? "" : `, from first to last ${pod.failureSpanSeconds.toFixed(3)} s`;
     const gone = pod.goneSeconds === null ? "never seen gone" : `gone at ${pod.goneSeconds.toFixed(3)} s`;

@@ -83,7 +83,7 @@ describe("timedFailures", () => {
     expect(timedFailures([record(101, 503), record(102, 408), record(103, 404), record(104, -1)], [], 100)).toEqual([
       { atSeconds: 1, kind: "http5xx", code: 503 },
       { atSeconds: 2, kind: "timeout", code: 408 },
-      { atSeconds: 3, kind: "other", code: 404 },
+      { atSeconds: 3, kind: "other", code: 404, detail: "HTTP status 404" },
       { atSeconds: 4, kind: "other", code: -1, detail: "no log line while it ran" },
     ]);
   });

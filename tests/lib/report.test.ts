@@ -91,7 +91,7 @@ test("the report says how long the load ran before and after the rollout, each b
   expect(markdown).toContain("13 s settle");
 });
 
-test("with fortio, the report gives fortio's words for the failures of kind other, counted", () => {
+test("with fortio, the report says what the failures of kind other were, counted", () => {
   const failureTimes = [
     { atSeconds: 0.5, kind: "other" as const, detail: "Unable to write: `write`: broken pipe" },
     { atSeconds: 0.7, kind: "timeout" as const },
@@ -99,7 +99,7 @@ test("with fortio, the report gives fortio's words for the failures of kind othe
   ];
   const test = { ...config.test, load: "fortio" as const, qps: 100 };
   const report = reportMarkdown("Study", [{ ...results[0], load: "fortio", asked: 1000, failureTimes }], test);
-  expect(report).toContain("  - 2 failed of kind other, fortio's words: `Unable to write: 'write': broken pipe`");
+  expect(report).toContain("  - 2 failed of kind other: `Unable to write: 'write': broken pipe`");
 });
 
 test("with fortio, the report names the connections fortio used for each connection setting", () => {

@@ -29,6 +29,7 @@ import { fakeCluster, fakeClusterPerTest, haveSiege, projectDir, runScript, sieg
       expect(measurement.status).toBe("ok");
       expect(measurement.report!.transactions).toBeGreaterThan(0);
       expect(siegeProcesses(shims)).toEqual([]);
+      fs.rmSync(shims, { recursive: true, force: true });
     });
   });
 
@@ -52,5 +53,6 @@ sleep 1 while 1;
     const measurement = parseRolloutOutput(run.stdout);
     expect([measurement.status, measurement.reason]).toEqual(["failed", expect.stringContaining("siege hung as it ended, before its report, and was killed")]);
     expect(siegeProcesses(shims)).toEqual([]);
+    fs.rmSync(shims, { recursive: true, force: true });
   });
 });
