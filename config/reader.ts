@@ -19,7 +19,8 @@ export class ConfigError extends Error {
 export const dnsLabel = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 export const emptyOrDnsLabel = /^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)?$/;
 export const kubernetesVersion = /^v1\.([3-9]\d|\d{3,})\.\d+$/;
-export const istioVersion = /^1\.\d+\.\d+$/;
+// A release, or a pre-release as Istio names them (1.31.0-rc.1) and the engine's build of Istio's module is.
+export const istioVersion = /^1\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
 // minikube names its drivers in lower case letters and digits; anything else is a typo or worse.
 export const driverName = /^[a-z0-9]*$/;
 // Context names come from kubeconfig files: EKS ARNs, GKE's underscores, user@cluster, kind-kind.

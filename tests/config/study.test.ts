@@ -45,6 +45,10 @@ describe("readStudyConfig", () => {
     expect(config.cases[0].manifest.service.spec.type).toBe("NodePort");
   });
 
+  test.each(["1.31.0-rc.1", "1.31.0-dev.eed52ebb66ad"])("takes Istio's pre-release %s, as its chart repository and istioctl name it", (version) => {
+    expect(read({ istioVersion: version }).istio.version).toBe(version);
+  });
+
   test("takes every value the user sets", () => {
     const config = read({
       profile: "lab-2",
@@ -114,6 +118,8 @@ describe("readStudyConfig", () => {
     ["kubernetesVersion", "1.35", 'config kubernetesVersion="1.35" is invalid: expected v1.30.0 or newer, such as v1.35.1'],
     ["kubernetesVersion", "v1.29.4", 'config kubernetesVersion="v1.29.4" is invalid: expected v1.30.0 or newer'],
     ["istioVersion", "latest", 'config istioVersion="latest" is invalid: expected a version such as 1.31.1'],
+    ["istioVersion", "1.31.0-", 'config istioVersion="1.31.0-" is invalid: expected a version such as 1.31.1'],
+    ["istioVersion", "1.31.0-rc.1;id", 'config istioVersion="1.31.0-rc.1;id" is invalid: expected a version such as 1.31.1'],
     ["driver", "docker --force", 'config driver="docker --force" is invalid: expected a minikube driver name'],
     ["istioChartRepo", "not a url", `config istioChartRepo="not a url" is invalid: expected an https://, http:// or oci:// URL, or a folder holding the charts base, istiod; ${projectDir}/not a url has no base/Chart.yaml, istiod/Chart.yaml`],
     ["istioChartRepo", "", 'config istioChartRepo="" is invalid: expected an https://, http:// or oci:// URL, or a folder'],
@@ -160,8 +166,9 @@ describe("readStudyConfig", () => {
       expect(read({ istioChartRepo: path.relative(projectDir, dir) }).istio.chartRepo).toBe(dir);
     });
 
-    test("takes the engine's stand-in charts, relative to the project", () => {
-      expect(read({ istioChartRepo: "engine/charts", mesh: "ambient" }).istio.chartRepo).toBe(path.join(projectDir, "engine/charts"));
+    test("takes a folder of every chart, ambient's too, relative to the project", () => {
+      const dir = chartFolder(["base", "istiod", "cni", "ztunnel"]);
+      expect(read({ istioChartRepo: path.relative(projectDir, dir), mesh: "ambient" }).istio.chartRepo).toBe(dir);
     });
 
     test("refuses a folder without the charts ambient needs, naming them", () => {
@@ -182,25 +189,60 @@ describe("readStudyConfig", () => {
 
   describe("a sidecar switch that would do nothing", () => {
     test.each([
-      ["proxyDrainSeconds", "20"],
-      ["exitOnZeroActiveConnections", "true"],
-      ["proxyPreStopSeconds", "15"],
-    ])("%s=%s is refused without a sidecar, and with a native one, naming why", (key, value) => {
+      ["proxyDrainSeconds", "20", "with sidecarMode=native istio-proxy drains from Istio's own preStop hook and exits right after the app"],
+      ["exitOnZeroActiveConnections", "true", "with sidecarMode=native istio-proxy drains from Istio's own preStop hook and exits right after the app"],
+      ["proxyPreStopSeconds", "15", "with sidecarMode=native Istio's injector lays its own preStop hook, which starts the drain, over this one"],
+    ])("%s=%s is refused without a sidecar, and with a native one, naming why", (key, value, native) => {
       expect(() => read({ [key]: value })).toThrow(
         `config ${key}="${value}" is invalid: it would do nothing: the pods run no sidecar (mesh=sidecar, injection=false)`,
       );
       expect(() => read({ [key]: value, mesh: "ambient" })).toThrow("the pods run no sidecar (mesh=ambient, injection=false)");
-      expect(() => read({ [key]: value, injection: "true", sidecarMode: "native" })).toThrow(
-        "with sidecarMode=native istio-proxy drains from its own preStop hook",
-      );
+      expect(() => read({ [key]: value, injection: "true", sidecarMode: "native" })).toThrow(`config ${key}="${value}" is invalid: it would do nothing: ${native}`);
     });
 
-    test("taken by a case from the stack's config, it is a warning that names the case", () => {
+    test("taken by a case from the stack's config, it is left out of that case, and the warning says so", () => {
       const config = read({ cases: "nomesh-hook,sidecar-hook", proxyDrainSeconds: "20" });
-      expect(config.cases.map((c) => c.proxyDrainSeconds)).toEqual([20, 20]);
+      expect(config.cases.map((c) => c.proxyDrainSeconds)).toEqual([0, 20]);
       expect(config.warnings).toEqual([
-        "cases[nomesh-hook].proxyDrainSeconds=20, taken from the stack's config, does nothing here: the pods run no sidecar (mesh=none, injection=false)",
+        "cases[nomesh-hook].proxyDrainSeconds=20, taken from the stack's config, is left out of this case: the pods run no sidecar (mesh=none, injection=false)",
       ]);
+    });
+
+    test("proxyPreStopSeconds in the stack reaches the classic sidecars only; the cases without one leave it out, each warned", () => {
+      const config = read({ cases: "standard", cpus: "6", proxyPreStopSeconds: "15" });
+      const byName = Object.fromEntries(config.cases.map((c) => [c.name, c.proxyPreStopSeconds]));
+      expect(byName).toEqual({
+        "nomesh-nohook": 0,
+        "nomesh-hook": 0,
+        "sidecar-nohook": 15,
+        "sidecar-hook": 15,
+        "drain-hook": 15,
+        "exit-on-zero-hook": 15,
+        "proxy-prestop-hook": 15,
+        "native-hook": 0,
+        "ambient-hook": 0,
+      });
+      expect(config.warnings).toEqual([
+        "cases[nomesh-nohook].proxyPreStopSeconds=15, taken from the stack's config, is left out of this case: the pods run no sidecar (mesh=none, injection=false)",
+        "cases[nomesh-hook].proxyPreStopSeconds=15, taken from the stack's config, is left out of this case: the pods run no sidecar (mesh=none, injection=false)",
+        "cases[native-hook].proxyPreStopSeconds=15, taken from the stack's config, is left out of this case: with sidecarMode=native Istio's injector lays its own preStop hook, which starts the drain, over this one: a preStop with two handlers, which the API server refuses",
+        "cases[ambient-hook].proxyPreStopSeconds=15, taken from the stack's config, is left out of this case: the pods run no sidecar (mesh=ambient, injection=false)",
+      ]);
+    });
+
+    test("exit on zero connections and a drain in the stack are left out of a native case, which Istio would ignore them on", () => {
+      const config = read({ cases: "native-hook,exit-on-zero-hook", exitOnZeroActiveConnections: "true" });
+      expect(config.cases.map((c) => [c.name, c.exitOnZeroActiveConnections])).toEqual([
+        ["native-hook", false],
+        ["exit-on-zero-hook", true],
+      ]);
+      expect(config.warnings).toEqual([
+        "cases[native-hook].exitOnZeroActiveConnections=true, taken from the stack's config, is left out of this case: with sidecarMode=native istio-proxy drains from Istio's own preStop hook and exits right after the app, ignoring the drain settings",
+      ]);
+      // Left out of a case without a sidecar, a drain together with exit on zero connections is no conflict there.
+      const both = read({ cases: "nomesh-hook", proxyDrainSeconds: "20", exitOnZeroActiveConnections: "true" });
+      expect(both.cases[0]).toMatchObject({ proxyDrainSeconds: 0, exitOnZeroActiveConnections: false });
+      expect(both.warnings).toHaveLength(2);
     });
 
     test("set by the case itself, it is refused, naming the case", () => {
@@ -325,20 +367,35 @@ describe("the load and how its figures are judged", () => {
   });
 
   test("each standard case expects what docs/istio-shutdown.md says; a case may say otherwise", () => {
-    const standard = read({ cases: "standard", cpus: "6" }).cases;
-    expect(Object.fromEntries(standard.map((c) => [c.name, c.expect]))).toEqual({
+    const expected = (values: Record<string, string>) =>
+      Object.fromEntries(read({ cases: "standard", cpus: "6", ...values }).cases.map((c) => [c.name, c.expect]));
+    expect(expected({})).toEqual({
       "nomesh-nohook": "lossy",
       "nomesh-hook": "lossless",
       "sidecar-nohook": "lossy",
-      "sidecar-hook": "lossy",
+      "sidecar-hook": "lossless",
       "drain-hook": "lossless",
       "exit-on-zero-hook": "lossless",
       "proxy-prestop-hook": "lossless",
-      "native-hook": "unknown",
+      "native-hook": "lossless",
       "ambient-hook": "unknown",
     });
-    // With kept connections, requests reach the app once it has exited, before the proxy drains.
-    expect(read({ cases: "proxy-prestop-hook", connection: "keep-alive" }).cases[0].expect).toBe("lossy");
+    // fortio retries a request on a kept connection the pod closed; Envoy's 503 for the app gone it cannot.
+    expect(expected({ connection: "keep-alive", load: "fortio", qps: "100" })).toEqual({
+      "nomesh-nohook": "lossy",
+      "nomesh-hook": "lossless",
+      "sidecar-nohook": "lossy",
+      "sidecar-hook": "lossless",
+      "drain-hook": "lossless",
+      "exit-on-zero-hook": "lossless",
+      "proxy-prestop-hook": "lossy",
+      "native-hook": "lossless",
+      "ambient-hook": "unknown",
+    });
+    // siege sends its next request into a kept connection the pod closed: every case loses one.
+    expect(new Set(Object.values(expected({ connection: "keep-alive" })))).toEqual(new Set(["lossy"]));
+    // The app's sleep no longer outlasts new connections: Envoy answers for the app gone.
+    expect(read({ cases: "sidecar-hook", preStopSeconds: "3" }).cases[0].expect).toBe("lossy");
     expect(read({ cases: '[{"name": "mine", "expect": "lossless"}]' }).cases[0].expect).toBe("lossless");
     expect(read({ expect: "unknown" }).cases[0].expect).toBe("unknown");
   });
