@@ -81,7 +81,9 @@ export class Istio extends pulumi.ComponentResource {
         environment: {
           KUBE_CONTEXT: kubeContext,
           ISTIO_VERSION: settings.version,
-          ISTIO_PROFILE: settings.mesh === "ambient" ? "ambient" : "default",
+          // minimal: base and istiod, what the Helm path installs; the default profile adds an ingress
+          // gateway, which the lab's load never goes through (manifests/profiles/*.yaml of Istio).
+          ISTIO_PROFILE: settings.mesh === "ambient" ? "ambient" : "minimal",
           ISTIO_PLATFORM: settings.platform,
         },
         // The context of a rebuilt cluster has the old name: only its identity tells it is new.

@@ -88,7 +88,7 @@ describe("Istio with istioctl", () => {
     expect(install.inputs.environment).toEqual({
       KUBE_CONTEXT: "istio-exit-study",
       ISTIO_VERSION: "1.31.1",
-      ISTIO_PROFILE: "default",
+      ISTIO_PROFILE: "minimal",
       ISTIO_PLATFORM: "minikube",
     });
     expect(install.order).toBeGreaterThan(run.one("command:local:Command", "cluster-ready").order);
