@@ -1,7 +1,7 @@
-// The cases of a study: the keys a case may set, the standard list, reading a case's settings and
-// refusing or warning about those that would do nothing.
+// The cases of a study: the keys a case may set, the standard list, reading a case's settings, and
+// what of them reaches its pods: a switch that would do nothing there is refused, or left out.
 import { parse as parseYaml } from "yaml";
-import { expectedOutcome } from "../lib/expectations";
+import { Expectation, expectedOutcome } from "../lib/expectations";
 import { caseResourceName } from "../lib/naming";
 import type { StudyCase, WorkloadSettings } from "../lib/settings";
 import { ConfigError, Reader } from "./reader";
@@ -27,8 +27,9 @@ export type CaseValues = Partial<Record<CaseKey, string | number | boolean>>;
 
 /**
  * The built-in list: the seed's four runs (no mesh, then the classic sidecar, each without and with
- * the hook) and each known fix on top of the hook: a longer drain, exit on zero connections, a
- * preStop sleep on the proxy itself (each outlasting the app's sleep), native sidecars, ambient.
+ * the hook) and each known fix on top of the hook: a longer drain (the app's sleep plus 5 s), exit on
+ * zero connections, a preStop sleep on the proxy itself (the app's sleep plus 5 s), native sidecars,
+ * ambient.
  */
 export function standardCases(preStopSeconds: number): { name: string; values: CaseValues }[] {
   const sidecar = { mesh: "sidecar", injection: true, sidecarMode: "classic" } as const;
@@ -48,13 +49,16 @@ export function standardCases(preStopSeconds: number): { name: string; values: C
 /** Istio's drainDuration: Envoy closes its listeners this long after the drain starts, whatever comes later. */
 const envoyDrainDurationSeconds = 45;
 
-export function readCaseSettings(read: Reader): Pick<WorkloadSettings, CaseKey> {
+/** A case's keys as read: `expect` is "" where the case leaves it to what its setting leads to expect. */
+export type CaseKeys = Omit<Pick<WorkloadSettings, CaseKey>, "expect"> & { expect: Expectation | "" };
+
+export function readCaseSettings(read: Reader): CaseKeys {
   const mesh = read.oneOf("mesh", ["sidecar", "ambient", "none"] as const);
   const injection = read.boolean("injection");
   if (injection && mesh !== "sidecar") {
     read.fail("injection", "true", `sidecar injection needs mesh=sidecar, and mesh is ${mesh}: set injection=false or mesh=sidecar`);
   }
-  const settings = {
+  return {
     injection,
     variant: read.oneOf("variant", ["hook", "nohook"] as const),
     preStopSeconds: read.integer("preStopSeconds", 1, 600),
@@ -64,35 +68,60 @@ export function readCaseSettings(read: Reader): Pick<WorkloadSettings, CaseKey> 
     exitOnZeroActiveConnections: read.boolean("exitOnZeroActiveConnections"),
     proxyPreStopSeconds: read.integer("proxyPreStopSeconds", 0, 600),
     connection: read.oneOf("connection", ["close", "keep-alive"] as const),
+    expect: read.oneOf("expect", ["", "lossless", "lossy", "unknown"] as const),
   };
-  const expect = read.oneOf("expect", ["", "lossless", "lossy", "unknown"] as const);
+}
+
+/**
+ * The case as its pods get it: the sidecar's switches that would do nothing there left out, and what
+ * the case is expected to show (its own `expect`, or what this setting leads to expect).
+ * The grace period, the pods' annotation and the results all read these settings, never the keys.
+ */
+export function caseInEffect(read: Reader, keys: CaseKeys, warnings: string[]): Pick<WorkloadSettings, CaseKey> {
+  const { expect, ...settings } = sidecarSwitchesInEffect(read, keys, warnings);
+  checkSidecarSwitches(read, settings, warnings);
   return { ...settings, expect: expect || expectedOutcome(settings) };
 }
 
 /**
- * The sidecar's switches act on a classic sidecar only: without a sidecar nothing reads them, and a
- * native sidecar's agent drains from its own preStop and exits with the app, ignoring the drain
- * settings. A switch that would do nothing is refused where it is set, and a warning where a case
- * inherits it from the stack's keys.
+ * The sidecar's switches act on a classic sidecar only. Without a sidecar nothing reads them, and a
+ * container istio-proxy with Istio's placeholder image would keep the pod from starting. On a native
+ * sidecar the agent drains from Istio's own preStop hook and exits as soon as the app has, ignoring
+ * the drain settings, and Istio's injector would lay its own preStop over ours: two handlers, which
+ * the API server refuses. Such a switch is refused where the case sets it, and left out of the case, with a warning
+ * that says so, where the case takes it from the stack's keys.
  */
-export function checkSidecarSwitches(read: Reader, settings: Pick<WorkloadSettings, CaseKey>, warnings: string[]): void {
-  const sidecar = settings.mesh === "sidecar" && settings.injection;
-  const why = !sidecar
-    ? `the pods run no sidecar (mesh=${settings.mesh}, injection=${settings.injection})`
-    : settings.sidecarMode === "native"
-      ? "with sidecarMode=native istio-proxy drains from its own preStop hook and exits right after the app, ignoring the drain settings"
-      : undefined;
-  const inEffect: [CaseKey, boolean][] = [
-    ["proxyDrainSeconds", settings.proxyDrainSeconds > 0],
-    ["exitOnZeroActiveConnections", settings.exitOnZeroActiveConnections],
-    ["proxyPreStopSeconds", settings.proxyPreStopSeconds > 0],
-  ];
-  for (const [key, on] of inEffect) {
-    if (!on || !why) continue;
-    const value = String(settings[key]);
-    if (read.setHere(key)) read.fail(key, value, `it would do nothing: ${why}; leave it at its default`);
-    warnings.push(`${read.where}${key}=${value}, taken from the stack's config, does nothing here: ${why}`);
+function sidecarSwitchesInEffect(read: Reader, keys: CaseKeys, warnings: string[]): CaseKeys {
+  const sidecar = keys.mesh === "sidecar" && keys.injection;
+  const noSidecar = `the pods run no sidecar (mesh=${keys.mesh}, injection=${keys.injection})`;
+  const native = "with sidecarMode=native";
+  const drainIgnored = `${native} istio-proxy drains from Istio's own preStop hook and exits right after the app, ignoring the drain settings`;
+  const why: Record<SidecarSwitch, string | undefined> = !sidecar
+    ? { proxyDrainSeconds: noSidecar, exitOnZeroActiveConnections: noSidecar, proxyPreStopSeconds: noSidecar }
+    : keys.sidecarMode === "native"
+      ? {
+          proxyDrainSeconds: drainIgnored,
+          exitOnZeroActiveConnections: drainIgnored,
+          proxyPreStopSeconds: `${native} Istio's injector lays its own preStop hook, which starts the drain, over this one: a preStop with two handlers, which the API server refuses`,
+        }
+      : { proxyDrainSeconds: undefined, exitOnZeroActiveConnections: undefined, proxyPreStopSeconds: undefined };
+  const inEffect = { ...keys };
+  for (const key of sidecarSwitches) {
+    if (keys[key] === sidecarSwitchOff[key] || !why[key]) continue;
+    const value = String(keys[key]);
+    if (read.setHere(key)) read.fail(key, value, `it would do nothing: ${why[key]}; leave it at its default`);
+    warnings.push(`${read.where}${key}=${value}, taken from the stack's config, is left out of this case: ${why[key]}`);
+    Object.assign(inEffect, { [key]: sidecarSwitchOff[key] });
   }
+  return inEffect;
+}
+
+const sidecarSwitchOff = { proxyDrainSeconds: 0, exitOnZeroActiveConnections: false, proxyPreStopSeconds: 0 } as const;
+type SidecarSwitch = keyof typeof sidecarSwitchOff;
+const sidecarSwitches = Object.keys(sidecarSwitchOff) as SidecarSwitch[];
+
+/** The switches that do act, checked against each other and Istio's limits. */
+function checkSidecarSwitches(read: Reader, settings: Omit<CaseKeys, "expect">, warnings: string[]): void {
   if (settings.exitOnZeroActiveConnections && settings.proxyDrainSeconds > 0) {
     read.fail(
       "proxyDrainSeconds",

@@ -4,7 +4,7 @@ import { NodeLoad, nodeLoad, Requests } from "../lib/capacity";
 import { istioChartNames } from "../lib/istioCharts";
 import { defaultProfile } from "../lib/minikubeProfile";
 import type { ClusterSettings, Mesh, StudyCase, StudyConfig } from "../lib/settings";
-import { CaseKey, checkSidecarSwitches, maxCaseNameLength, nameClash, readCaseList, readCaseSettings } from "./cases";
+import { CaseKey, caseInEffect, maxCaseNameLength, nameClash, readCaseList, readCaseSettings } from "./cases";
 import {
   ConfigError,
   ConfigSource,
@@ -40,7 +40,6 @@ export function readStudyConfig(source: ConfigSource, baseDir: string, stackName
   const casesValue = source("cases");
   const matrix = casesValue !== undefined && casesValue !== "";
   // With `cases`, the stack's keys are only what each case does not set itself: each case is checked.
-  if (!matrix) checkSidecarSwitches(read, stackCase, warnings);
   const cases: StudyCase[] = matrix
     ? readCaseList(casesValue, stackCase.preStopSeconds).map(({ name, values }) => {
         const where = `cases[${name}].`;
@@ -54,11 +53,10 @@ export function readStudyConfig(source: ConfigSource, baseDir: string, stackName
         }
         const caseSource: ConfigSource = (key) => (key in values ? String(values[key as CaseKey]) : source(key));
         const caseReader = new Reader(caseSource, where, (key) => key in values);
-        const settings = readCaseSettings(caseReader);
-        checkSidecarSwitches(caseReader, settings, warnings);
+        const settings = caseInEffect(caseReader, readCaseSettings(caseReader), warnings);
         return { name, namespace: caseNamespace, ...workload, ...settings };
       })
-    : [{ name: "", namespace, ...workload, ...stackCase }];
+    : [{ name: "", namespace, ...workload, ...caseInEffect(read, stackCase, warnings) }];
   const duplicate = cases.find((c, i) => cases.findIndex((d) => d.name === c.name) !== i);
   if (duplicate) throw new ConfigError("cases", casesValue ?? "", `case ${duplicate.name} is listed twice`);
   const repeats = read.integer("repeats", 1, 20);

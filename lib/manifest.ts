@@ -74,7 +74,7 @@ export function podSelector(manifest: WorkloadManifest): string {
 }
 
 /** Istio's own default terminationDrainDuration, which the grace period must leave room for. */
-const istioDefaultDrainSeconds = 5;
+export const istioDefaultDrainSeconds = 5;
 const shutdownMarginSeconds = 15;
 const kubernetesDefaultGraceSeconds = 30;
 
@@ -98,7 +98,7 @@ function preStopSeconds(settings: PodShutdownSettings): number {
  * With exit-on-zero-connections, pilot-agent ignores terminationDrainDuration and waits at least
  * MINIMUM_DRAIN_DURATION: it must cover the app's preStop sleep, or the sidecar leaves first again.
  */
-function proxyMinimumDrainSeconds(settings: PodShutdownSettings): number {
+export function proxyMinimumDrainSeconds(settings: PodShutdownSettings): number {
   return settings.exitOnZeroActiveConnections ? Math.max(preStopSeconds(settings), istioDefaultDrainSeconds) : 0;
 }
 
@@ -164,6 +164,16 @@ export function renderDeployment(
   if (settings.proxyPreStopSeconds > 0) {
     // Istio's injector merges a container named istio-proxy of the pod spec into the one it injects
     // ("image: auto" is its placeholder for its own image): the proxy gets a preStop sleep of its own.
+    // Only a classic sidecar can take it: without injection nothing replaces "auto" and the pod never
+    // starts, and on a native sidecar Istio's own preStop is laid over it, two handlers the API server
+    // refuses. config/ leaves the switch out of such a case; this is the last guard.
+    if (!(settings.mesh === "sidecar" && settings.injection && settings.sidecarMode === "classic")) {
+      throw new Error(
+        `proxyPreStopSeconds=${settings.proxyPreStopSeconds} needs a classic sidecar (mesh=sidecar, injection=true, ` +
+          `sidecarMode=classic), and these pods have mesh=${settings.mesh}, injection=${settings.injection}, ` +
+          `sidecarMode=${settings.sidecarMode}: leave it at 0`,
+      );
+    }
     podSpec.containers.push({
       name: "istio-proxy",
       image: "auto",

@@ -119,6 +119,17 @@ describe("a preStop sleep on the proxy (proxyPreStopSeconds)", () => {
   test("0: no such container", () => {
     expect(renderDeployment(demoSite, "lab", 3, hook).spec.template.spec.containers.map((c: any) => c.name)).toEqual(["nginx"]);
   });
+
+  test.each([
+    ["no mesh", { mesh: "none", injection: false }, "mesh=none, injection=false, sidecarMode=classic"],
+    ["ambient", { mesh: "ambient", injection: false }, "mesh=ambient, injection=false, sidecarMode=classic"],
+    ["a sidecar mesh without injection", { injection: false }, "mesh=sidecar, injection=false, sidecarMode=classic"],
+    ["a native sidecar", { sidecarMode: "native" }, "mesh=sidecar, injection=true, sidecarMode=native"],
+  ] as const)("never for pods without a classic sidecar (%s), where it would keep them from starting", (_what, change, pods) => {
+    expect(() => renderDeployment(demoSite, "lab", 3, { ...hook, ...change, proxyPreStopSeconds: 15 })).toThrow(
+      `proxyPreStopSeconds=15 needs a classic sidecar (mesh=sidecar, injection=true, sidecarMode=classic), and these pods have ${pods}: leave it at 0`,
+    );
+  });
 });
 
 describe("the sidecar's drain switches (proxy.istio.io/config)", () => {

@@ -41,6 +41,29 @@ describe("the whole study in one run (cases)", () => {
     expect(testOf(run, "native-hook").inputs.environment).toMatchObject({ NAMESPACE: "demo-site-native-hook" });
   });
 
+  test("proxyPreStopSeconds in the stack: no istio-proxy on the pods without a classic sidecar, and the warning says it was left out", async () => {
+    // Under the mocks Pulumi has no engine to log to: its warnings go to the console.
+    const warn = jest.spyOn(console, "warn").mockImplementation(() => undefined);
+    const run = await runStudy({ cases: "standard", cpus: "6", proxyPreStopSeconds: "15" });
+    const warnings = warn.mock.calls.map(([line]) => String(line)).filter((line) => line.includes("proxyPreStopSeconds"));
+    warn.mockRestore();
+    const pod = (name: string) => run.one("kubernetes:apps/v1:Deployment", `demo-site-${name}-deployment`).inputs.spec.template.spec;
+    // The mocks hand a list over as an object keyed by position.
+    const containers = (name: string) => Object.values(pod(name).containers as Record<string, { name: string }>).map((c) => c.name);
+    for (const name of ["nomesh-nohook", "nomesh-hook", "native-hook", "ambient-hook"]) expect([name, containers(name)]).toEqual([name, ["nginx"]]);
+    for (const name of ["sidecar-hook", "drain-hook", "proxy-prestop-hook"]) expect([name, containers(name)]).toEqual([name, ["nginx", "istio-proxy"]]);
+    // Nor does a sleep that is not there lengthen their grace period: the app's 10 s, Istio's 5 s, the margin.
+    expect(pod("nomesh-hook").terminationGracePeriodSeconds).toBe(30);
+    expect(warnings).toEqual(
+      ["nomesh-nohook", "nomesh-hook", "native-hook", "ambient-hook"].map((name) =>
+        expect.stringContaining(`cases[${name}].proxyPreStopSeconds=15, taken from the stack's config, is left out of this case: `),
+      ),
+    );
+    // What each case carries is what its pods got: the results say so too.
+    const settings = Object.fromEntries((run.outputs.results as any[]).map((r) => [r.case, r.setting.proxyPreStopSeconds]));
+    expect([settings["nomesh-hook"], settings["native-hook"], settings["sidecar-hook"]]).toEqual([0, 0, 15]);
+  });
+
   test("the tests are chained: each waits for the one before, in the order of the cases", async () => {
     const run = await runStudy({ cases: "standard", cpus: "6" }, earlierIsSlower);
     const order = standardNames.map((name) => testOf(run, name).order);
