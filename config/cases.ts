@@ -3,7 +3,7 @@
 import { parse as parseYaml } from "yaml";
 import { Expectation, expectedOutcome } from "../lib/expectations";
 import { caseResourceName } from "../lib/naming";
-import type { StudyCase, WorkloadSettings } from "../lib/settings";
+import type { Load, StudyCase, WorkloadSettings } from "../lib/settings";
 import { ConfigError, Reader } from "./reader";
 
 // The load Job of a case is load-<case>-<repeat>, at most 63 characters.
@@ -74,13 +74,13 @@ export function readCaseSettings(read: Reader): CaseKeys {
 
 /**
  * The case as its pods get it: the sidecar's switches that would do nothing there left out, and what
- * the case is expected to show (its own `expect`, or what this setting leads to expect).
+ * the case is expected to show (its own `expect`, or what this setting leads to expect under `load`).
  * The grace period, the pods' annotation and the results all read these settings, never the keys.
  */
-export function caseInEffect(read: Reader, keys: CaseKeys, warnings: string[]): Pick<WorkloadSettings, CaseKey> {
+export function caseInEffect(read: Reader, keys: CaseKeys, load: Load, warnings: string[]): Pick<WorkloadSettings, CaseKey> {
   const { expect, ...settings } = sidecarSwitchesInEffect(read, keys, warnings);
   checkSidecarSwitches(read, settings, warnings);
-  return { ...settings, expect: expect || expectedOutcome(settings) };
+  return { ...settings, expect: expect || expectedOutcome({ ...settings, load }) };
 }
 
 /**

@@ -35,6 +35,8 @@ export function readStudyConfig(source: ConfigSource, baseDir: string, stackName
     replicas: read.integer("replicas", 1, 50),
   };
   const stackCase = readCaseSettings(read);
+  // What each case is expected to show depends on what the load does with a connection the pod closes.
+  const load = read.oneOf("load", ["siege", "fortio"] as const);
   const warnings: string[] = [];
 
   const casesValue = source("cases");
@@ -53,10 +55,10 @@ export function readStudyConfig(source: ConfigSource, baseDir: string, stackName
         }
         const caseSource: ConfigSource = (key) => (key in values ? String(values[key as CaseKey]) : source(key));
         const caseReader = new Reader(caseSource, where, (key) => key in values);
-        const settings = caseInEffect(caseReader, readCaseSettings(caseReader), warnings);
+        const settings = caseInEffect(caseReader, readCaseSettings(caseReader), load, warnings);
         return { name, namespace: caseNamespace, ...workload, ...settings };
       })
-    : [{ name: "", namespace, ...workload, ...caseInEffect(read, stackCase, warnings) }];
+    : [{ name: "", namespace, ...workload, ...caseInEffect(read, stackCase, load, warnings) }];
   const duplicate = cases.find((c, i) => cases.findIndex((d) => d.name === c.name) !== i);
   if (duplicate) throw new ConfigError("cases", casesValue ?? "", `case ${duplicate.name} is listed twice`);
   const repeats = read.integer("repeats", 1, 20);
@@ -65,7 +67,6 @@ export function readStudyConfig(source: ConfigSource, baseDir: string, stackName
 
   const kubeContext = read.string("kubeContext", contextName, "expected the name of a context in your kubeconfig, or empty");
   const loadFrom = read.oneOf("loadFrom", ["auto", "host", "cluster"] as const);
-  const load = read.oneOf("load", ["siege", "fortio"] as const);
   const qps = read.integer("qps", 1, 100000);
   if (load === "siege" && read.setHere("qps")) {
     read.fail("qps", String(qps), "it does nothing with load=siege, whose users send requests as fast as they are answered: set load=fortio, or leave qps unset");

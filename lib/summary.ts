@@ -14,7 +14,7 @@ export function expectationText(r: CaseResult): string {
 
 /**
  * One line a person reads, e.g. `injection=true variant=hook sidecar=classic: 99.98 % available,
- * 29 of 127708 requests failed, 2.27 per 10,000 (95 %: 1.52–3.26), as expected (lossy)`. The
+ * 29 of 127708 requests failed, 2.27 per 10,000 (95 %: 1.52–3.26), NOT as expected (lossless)`. The
  * sidecar is the one the test found on the pods, not the one asked for; the mesh is named only
  * when it is not the seed's sidecar mesh.
  */

@@ -74,8 +74,10 @@ describe("caseResult", () => {
 
 describe("summaryLine", () => {
   test("the seed's setting, the sidecar found, availability and failed requests", () => {
+    // The seed's failures with the hook were Istio 1.5's, whose agent stopped Envoy's listeners at
+    // once: current Istio leads to expect none.
     expect(summaryLine(caseResult(byName("sidecar-hook"), [parseRolloutOutput(classicRolloutOutput)]))).toBe(
-      "injection=true variant=hook sidecar=classic: 99.98 % available, 29 of 127708 requests failed, 2.27 per 10,000 (95 %: 1.52–3.26), as expected (lossy)",
+      "injection=true variant=hook sidecar=classic: 99.98 % available, 29 of 127708 requests failed, 2.27 per 10,000 (95 %: 1.52–3.26), NOT as expected (lossless)",
     );
   });
   test("names the mesh when it is not the sidecar mesh, and the number of runs", () => {

@@ -30,7 +30,8 @@ describe("the whole study in one run: results, report and verdict", () => {
     ]);
     const rows = (run.outputs.summary as string).split("\n").slice(2);
     expect(rows).toHaveLength(3);
-    expect(rows[0]).toMatch(/^\| sidecar-hook \| classic sidecar, preStop 10s \| classic \| 26 \/ 127705 \| 2.04 \(1.33–2.98\) \| as expected \(lossy\) \|/);
+    // The seed's failures (Istio 1.5) are not what current Istio leads to expect of this case.
+    expect(rows[0]).toMatch(/^\| sidecar-hook \| classic sidecar, preStop 10s \| classic \| 26 \/ 127705 \| 2.04 \(1.33–2.98\) \| NOT as expected \(lossless\) \|/);
     // ambient against the classic sidecar with the same hook: 132 of 5252 against 26 of 127705.
     expect(rows[2]).toMatch(/^\| ambient-hook \| ambient, preStop 10s \| classic \| 132 \/ 5252 \| 251.33 .* \| no expectation \| more failures than sidecar-hook \(p = /);
     expect(run.outputs.availability).toBeUndefined();
