@@ -5,6 +5,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { caseKeys } from "../config/cases";
 import { configKeys } from "../config/keys";
+import { readStudyConfig } from "../config/study";
 
 const projectDir = path.resolve(__dirname, "..");
 const read = (file: string) => fs.readFileSync(path.join(projectDir, file), "utf8");
@@ -83,4 +84,13 @@ test("docs/contributing.md's layout names every file of components/, config/, li
 test("docs/configuration.md names every key a case may set", () => {
   const sentence = configuration.slice(configuration.indexOf("a case sets\nonly"), configuration.indexOf("takes every"));
   expect([...sentence.matchAll(/`(\w+)`/g)].map((m) => m[1]).sort()).toEqual([...caseKeys].sort());
+});
+
+test("docs/istio-shutdown.md's table gives each standard case what lib/expectations.ts expects of it", () => {
+  const rows = [...read("docs/istio-shutdown.md").matchAll(/^\| `([a-z-]+)` \| ([^|]+) \|/gm)].map((m) => [m[1], m[2].trim()]);
+  const expected = (values: Record<string, string>) =>
+    readStudyConfig((key) => ({ cases: "standard", cpus: "6", ...values })[key], projectDir, "dev").cases.map((c) => [c.name, c.expect]);
+  // The table is for a connection per request, and says where fortio's kept connections differ.
+  const kept = Object.fromEntries(expected({ connection: "keep-alive", load: "fortio", qps: "100" }));
+  expect(rows).toEqual(expected({}).map(([name, close]) => [name, close === kept[name] ? close : `${close} (close), ${kept[name]} (keep-alive)`]));
 });
