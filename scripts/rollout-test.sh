@@ -15,7 +15,7 @@
 # Env: KUBE_CONTEXT, NAMESPACE, DEPLOYMENT, SERVICE, POD_SELECTOR, PROFILE (empty: not minikube),
 #      LOAD, CONCURRENCY, WARMUP_SECONDS, SETTLE_SECONDS, ROLLOUT_TIMEOUT_SECONDS,
 #      LOAD_TIME_LIMIT_SECONDS, LOAD_FROM, and the load's own (scripts/load-<LOAD>.sh); cluster:
-#      LOAD_NAMESPACE, LOAD_JOB_NAME, LOAD_JOB (the Job, JSON).
+#      LOAD_NAMESPACE, LOAD_JOB_NAME, LOAD_JOB (the Job, JSON); tests: POD_START_BOUND_SECONDS (watch-pod-start.ts).
 set -euo pipefail
 
 # Runs in a process group of its own, ended with everything in it when the provider gives up on
@@ -58,13 +58,13 @@ measurement_failed() {
 }
 
 work=$(mktemp -d)
-load_pid="" service_pid="" watch_pid="" watchdog_pid="" load_pod="" clock_offset=0
+load_pid="" service_pid="" watch_pid="" watchdog_pid="" rollout_pid="" pod_start_pid="" load_pod="" clock_offset=0
 cleanup() {
   # minikube service only cleans up its tunnel on SIGINT.
   for pid in "$load_pid" "$service_pid"; do
     if [ -n "$pid" ]; then kill -INT "$pid" 2>/dev/null || true; fi
   done
-  for pid in "$watch_pid" "$watchdog_pid"; do
+  for pid in "$watch_pid" "$watchdog_pid" "$rollout_pid" "$pod_start_pid"; do
     if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; fi
   done
   if [ "$LOAD_FROM" = cluster ]; then kube_load delete job "$LOAD_JOB_NAME" --ignore-not-found --wait=false >&2 || true; fi
@@ -168,9 +168,46 @@ esac
 # shellcheck source=scripts/load-siege.sh
 . "$(dirname "$0")/load-$LOAD.sh"
 
+# Waits for the Deployment's rollout, at most ROLLOUT_TIMEOUT_SECONDS, while scripts/watch-pod-start.ts
+# watches its pods: the wait ends as soon as a container of theirs cannot start (an image that cannot
+# be pulled, a crash loop: lib/podStart.ts, its bound independent of this timeout), which the
+# rollout's own wait would sit out. Fails if the rollout did not finish, setting cannot_start to why
+# when a container could not. kubectl and ts-node themselves in the background: cleanup ends them.
+wait_for_rollout() {
+  local status=0
+  cannot_start=""
+  kubectl --context "$KUBE_CONTEXT" --namespace "$NAMESPACE" rollout status "deployment/$DEPLOYMENT" --timeout="${ROLLOUT_TIMEOUT_SECONDS}s" >&2 &
+  rollout_pid=$!
+  "$(dirname "$0")/../node_modules/.bin/ts-node" --transpile-only "$(dirname "$0")/watch-pod-start.ts" >"$work/cannot-start" 2>>"$work/pod-start.err" &
+  pod_start_pid=$!
+  while kill -0 "$rollout_pid" 2>/dev/null; do
+    if [ -n "$pod_start_pid" ] && ! kill -0 "$pod_start_pid" 2>/dev/null; then
+      pod_start_pid=""
+      cannot_start=$(cat "$work/cannot-start")
+      if [ -n "$cannot_start" ]; then
+        kill "$rollout_pid" 2>/dev/null || true
+        wait "$rollout_pid" 2>/dev/null || true
+        rollout_pid=""
+        return 1
+      fi
+      log "the watch of the pods' containers ended, the rollout's wait goes on: $(tr '\n' ' ' <"$work/pod-start.err")"
+    fi
+    sleep 0.5
+  done
+  wait "$rollout_pid" || status=$?
+  rollout_pid=""
+  # The watch may have found a container that cannot start just as the rollout's wait gave up.
+  if [ "$status" != 0 ]; then cannot_start=$(cat "$work/cannot-start"); fi
+  if [ -n "$pod_start_pid" ]; then kill "$pod_start_pid" 2>/dev/null || true; fi
+  pod_start_pid=""
+  return "$status"
+}
+
 log "waiting for deployment/$DEPLOYMENT in $NAMESPACE to be rolled out"
-kube rollout status "deployment/$DEPLOYMENT" --timeout="${ROLLOUT_TIMEOUT_SECONDS}s" >&2 ||
+if ! wait_for_rollout; then
+  [ -z "$cannot_start" ] || measurement_failed "deployment/$DEPLOYMENT could not roll out before the test: $cannot_start"
   measurement_failed "deployment/$DEPLOYMENT was not ready within ${ROLLOUT_TIMEOUT_SECONDS}s before the test"
+fi
 
 # The sidecar each pod runs, as Istio's injector recorded it (sidecar.istio.io/status): istio-proxy
 # among the injected init containers is a native sidecar, among the containers a classic one. Not
@@ -221,7 +258,7 @@ restart_at=$(now)
 kube rollout restart "deployment/$DEPLOYMENT" >&2 || measurement_failed "kubectl rollout restart deployment/$DEPLOYMENT failed"
 log "rollout restart issued"
 status="ok" old_pods_gone_seconds=""
-if kube rollout status "deployment/$DEPLOYMENT" --timeout="${ROLLOUT_TIMEOUT_SECONDS}s" >&2; then
+if wait_for_rollout; then
   rollout_seconds=$(awk -v a="$restart_at" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }')
   # A rollout is complete once the last old pod is deleted, while its app may still be in its
   # preStop sleep and its sidecar draining: the load goes on until every old pod is gone.
@@ -231,6 +268,7 @@ if kube rollout status "deployment/$DEPLOYMENT" --timeout="${ROLLOUT_TIMEOUT_SEC
 else
   rollout_seconds=""
   status="failed rollout did not finish within ${ROLLOUT_TIMEOUT_SECONDS}s"
+  [ -z "$cannot_start" ] || status="failed rollout could not finish: $cannot_start"
   log "$status"
 fi
 log "keeping the load for ${SETTLE_SECONDS}s"
