@@ -83,44 +83,42 @@ export function caseInEffect(read: Reader, keys: CaseKeys, load: Load, warnings:
   return { ...settings, expect: expect || expectedOutcome({ ...settings, load }) };
 }
 
+/** The sidecar's switches, each with its value when off. */
+const sidecarSwitchOff = { proxyDrainSeconds: 0, exitOnZeroActiveConnections: false, proxyPreStopSeconds: 0 } as const;
+type SidecarSwitch = keyof typeof sidecarSwitchOff;
+const sidecarSwitches = Object.keys(sidecarSwitchOff) as SidecarSwitch[];
+
 /**
  * The sidecar's switches act on a classic sidecar only. Without a sidecar nothing reads them, and a
  * container istio-proxy with Istio's placeholder image would keep the pod from starting. On a native
  * sidecar the agent drains from Istio's own preStop hook and exits as soon as the app has, ignoring
  * the drain settings, and Istio's injector would lay its own preStop over ours: two handlers, which
- * the API server refuses. Such a switch is refused where the case sets it, and left out of the case, with a warning
- * that says so, where the case takes it from the stack's keys.
+ * the API server refuses. Such a switch is refused where the case sets it, and left out of the case,
+ * with a warning that says so, where the case takes it from the stack's keys.
  */
 function sidecarSwitchesInEffect(read: Reader, keys: CaseKeys, warnings: string[]): CaseKeys {
-  const sidecar = keys.mesh === "sidecar" && keys.injection;
-  const noSidecar = `the pods run no sidecar (mesh=${keys.mesh}, injection=${keys.injection})`;
-  const native = "with sidecarMode=native";
-  const drainIgnored = `${native} istio-proxy drains from Istio's own preStop hook and exits right after the app, ignoring the drain settings`;
-  const why: Record<SidecarSwitch, string | undefined> = !sidecar
-    ? { proxyDrainSeconds: noSidecar, exitOnZeroActiveConnections: noSidecar, proxyPreStopSeconds: noSidecar }
-    : keys.sidecarMode === "native"
-      ? {
-          proxyDrainSeconds: drainIgnored,
-          exitOnZeroActiveConnections: drainIgnored,
-          proxyPreStopSeconds: `${native} Istio's injector lays its own preStop hook, which starts the drain, over this one: a preStop with two handlers, which the API server refuses`,
-        }
-      : { proxyDrainSeconds: undefined, exitOnZeroActiveConnections: undefined, proxyPreStopSeconds: undefined };
+  const why = (key: SidecarSwitch): string | undefined => {
+    if (keys.mesh !== "sidecar" || !keys.injection) return `the pods run no sidecar (mesh=${keys.mesh}, injection=${keys.injection})`;
+    if (keys.sidecarMode === "classic") return undefined;
+    return key === "proxyPreStopSeconds"
+      ? "with sidecarMode=native Istio's injector lays its own preStop hook, which starts the drain, over this one: " +
+          "a preStop with two handlers, which the API server refuses"
+      : "with sidecarMode=native istio-proxy drains from Istio's own preStop hook and exits right after the app, " +
+          "ignoring the drain settings";
+  };
   const inEffect = { ...keys };
   for (const key of sidecarSwitches) {
-    if (keys[key] === sidecarSwitchOff[key] || !why[key]) continue;
+    const reason = why(key);
+    if (keys[key] === sidecarSwitchOff[key] || !reason) continue;
     const value = String(keys[key]);
-    if (read.setHere(key)) read.fail(key, value, `it would do nothing: ${why[key]}; leave it at its default`);
-    warnings.push(`${read.where}${key}=${value}, taken from the stack's config, is left out of this case: ${why[key]}`);
+    if (read.setHere(key)) read.fail(key, value, `it would do nothing: ${reason}; leave it at its default`);
+    warnings.push(`${read.where}${key}=${value}, taken from the stack's config, is left out of this case: ${reason}`);
     Object.assign(inEffect, { [key]: sidecarSwitchOff[key] });
   }
   return inEffect;
 }
 
-const sidecarSwitchOff = { proxyDrainSeconds: 0, exitOnZeroActiveConnections: false, proxyPreStopSeconds: 0 } as const;
-type SidecarSwitch = keyof typeof sidecarSwitchOff;
-const sidecarSwitches = Object.keys(sidecarSwitchOff) as SidecarSwitch[];
-
-/** The switches that do act, checked against each other and Istio's limits. */
+/** The switches left in effect, checked against each other and Istio's limits, and a sleep that does nothing. */
 function checkSidecarSwitches(read: Reader, settings: Omit<CaseKeys, "expect">, warnings: string[]): void {
   if (settings.exitOnZeroActiveConnections && settings.proxyDrainSeconds > 0) {
     read.fail(
