@@ -57,10 +57,9 @@ const image = "docker.io/istio/proxyv2:1.31.0";
     expect(run.code).toBe(0);
     expect(studyLine(run.stdout, "status")).toBe("ok");
     expect(parseRolloutOutput(run.stdout).report!.transactions).toBeGreaterThan(0);
-    // The watch saw the back-off, then the proxy running, and let the rollout's wait go on.
+    // The watch saw the back-off (its first look at the pods starts it) and let the rollout's wait go on.
     const seen = fs.readFileSync(path.join(cluster.state, "proxy.seen"), "utf8").trim().split("\n");
     expect(seen[0]).toBe("ImagePullBackOff");
-    expect(seen).toContain("running");
     expect(run.stderr).not.toMatch(/watch-pod-start|the watch of the pods' containers ended/);
   });
 });
