@@ -34,7 +34,11 @@ export const newConnectionsUntilSeconds = 3;
 interface ShutdownTimeline {
   /** nginx stops listening and closes its kept connections. */
   appExit: number;
-  /** Envoy starts draining (it still accepts and forwards, and closes each kept connection after its next response), and is gone. */
+  /**
+   * Envoy starts draining (it still accepts and forwards, and closes each kept connection after its
+   * next response), and is gone: with exit on zero connections, at the earliest, which is all the rule
+   * needs, since Envoy then outlives the app.
+   */
   proxy?: { drainStart: number; exit: number };
 }
 
