@@ -122,7 +122,11 @@ export function loadTimeLimitSeconds(settings: TestSettings): number {
   return settings.warmupSeconds + 2 * settings.rolloutTimeoutSeconds + settings.settleSeconds + 60;
 }
 
-/** The files that measure: a change to one changes how every test measures. */
+/**
+ * The files that measure: a change to one changes how every test measures. Every file
+ * rollout-test.sh runs or sources, and every project file those import (a test derives them), and
+ * what the load Job carries.
+ */
 export const measuringFiles = [
   "scripts/rollout-test.sh",
   "scripts/process-group.sh",
@@ -132,6 +136,9 @@ export const measuringFiles = [
   "scripts/summarize-siege.sh",
   "scripts/summarize-fortio.ts",
   "lib/fortio.ts",
+  "lib/errorKinds.ts",
+  "scripts/watch-pod-start.ts",
+  "lib/podStart.ts",
   "scripts/in-cluster-load.sh",
   "siege/siegerc",
 ];

@@ -110,6 +110,35 @@ describe("RolloutTest", () => {
     expect(rolloutTestTrigger(measured, settings, "digest-1")).not.toBe(rolloutTestTrigger(measured, settings, "digest-2"));
   });
 
+  test("the measuring files are every file rollout-test.sh runs or sources, and every project file those import", () => {
+    const projectDir = path.resolve(__dirname, "../..");
+    // What a script names beside itself: `"$(dirname "$0")/<file>"`, a variable in the name (load-$LOAD.sh)
+    // standing for any file of scripts/ it matches; node_modules' own tools aside.
+    const scriptsOf = (file: string): string[] =>
+      [...fs.readFileSync(path.join(projectDir, file), "utf8").matchAll(/"\$\(dirname "\$0"\)\/([^"]+)"/g)]
+        .map((m) => m[1])
+        .filter((name) => !name.startsWith("../node_modules/"))
+        .flatMap((name) => {
+          const pattern = new RegExp(`^${name.replace(/\./g, "\\.").replace(/\$\w+/g, ".+")}$`);
+          return fs.readdirSync(path.join(projectDir, "scripts")).filter((f) => pattern.test(f)).map((f) => `scripts/${f}`);
+        });
+    // A TypeScript file's relative imports, as tests/imports.test.ts reads them.
+    const importsOf = (file: string): string[] =>
+      [...fs.readFileSync(path.join(projectDir, file), "utf8").matchAll(/(?:from|import|require\()\s*"(\.[^"]+)"/g)].map(
+        (m) => `${path.normalize(path.join(path.dirname(file), m[1]))}.ts`,
+      );
+    const found = new Set<string>();
+    const visit = (file: string) => {
+      if (found.has(file)) return;
+      found.add(file);
+      for (const next of file.endsWith(".ts") ? importsOf(file) : scriptsOf(file)) visit(next);
+    };
+    visit("scripts/rollout-test.sh");
+    // The walk reaches what the loads run, and the lib files behind the TypeScript it runs.
+    expect([...found]).toEqual(expect.arrayContaining(["scripts/load-siege.sh", "scripts/summarize-fortio.ts", "lib/fortio.ts"]));
+    expect([...found].filter((file) => !measuringFiles.includes(file))).toEqual([]);
+  });
+
   test("the digest of the measuring files follows their content", () => {
     const projectDir = path.resolve(__dirname, "../..");
     const copy = fs.mkdtempSync(path.join(os.tmpdir(), "measuring-"));
