@@ -43,14 +43,26 @@ export function describeSetting(setting: CaseSetting): string {
   return parts.join(", ");
 }
 
+/**
+ * Text as one cell of a Markdown table row: a pipe would end the cell and a line break the row, and
+ * a failure's reason may hold either (a kubelet's message, the end of a load's output). A backslash
+ * is escaped too, so that one before a pipe does not undo the pipe's escape; lines are joined.
+ */
+export function markdownCell(text: string): string {
+  return text
+    .replace(/[\\|]/g, (c) => `\\${c}`)
+    .replace(/\s*[\r\n]+\s*/g, " ");
+}
+
 /** The results as a Markdown table, one row per case, in the order the cases ran. */
 export function summaryTable(results: CaseResult[]): string {
   const header =
     "| case | setting | sidecar found | failed / requests | failures per 10,000 (95 %) | expected | vs its baseline | errors | rollout | old pods gone | errors after deletion |\n" +
     "| --- | --- | --- | ---: | ---: | --- | --- | --- | ---: | ---: | --- |";
+  const row = (cells: string[]) => `| ${cells.map(markdownCell).join(" | ")} |`;
   const rows = results.map((r) => {
     const cells = [r.case, describeSetting(r.setting), r.sidecar];
-    if (r.status === "failed") return `| ${[...cells, `FAILED: ${r.reason}`, "", "", "", "", "", "", ""].join(" | ")} |`;
+    if (r.status === "failed") return row([...cells, `FAILED: ${r.reason}`, "", "", "", "", "", "", ""]);
     const kinds = Object.entries(r.errors)
       .filter(([, count]) => count > 0)
       .map(([kind, count]) => `${kind} ${count}`)
@@ -60,7 +72,7 @@ export function summaryTable(results: CaseResult[]): string {
     const baseline = r.baseline
       ? `${r.baseline.differs ? `${r.baseline.rate === "lower" ? "fewer failures than" : "more failures than"}` : "no clear difference from"} ${r.baseline.case} (p = ${r.baseline.pValue})`
       : "";
-    return `| ${[
+    return row([
       ...cells,
       `${r.failures} / ${r.requests}`,
       `${r.failuresPer10k!.toFixed(2)} (${r.failuresPer10kLower!.toFixed(2)}–${r.failuresPer10kUpper!.toFixed(2)})${r.aboveGate ? " ABOVE THE GATE" : ""}`,
@@ -70,7 +82,7 @@ export function summaryTable(results: CaseResult[]): string {
       `${r.rolloutSeconds!.toFixed(1)} s`,
       r.oldPodsGoneSeconds === undefined ? "" : `${r.oldPodsGoneSeconds.toFixed(1)} s`,
       window,
-    ].join(" | ")} |`;
+    ]);
   });
   return [header, ...rows].join("\n");
 }
