@@ -7,7 +7,8 @@ set -euo pipefail
 : "${KUBE_CONTEXT:?}" "${ISTIO_VERSION:?}" "${ISTIO_PROFILE:?}" "${ISTIO_PLATFORM?}"
 command -v istioctl >/dev/null || { echo "istioctl is not on PATH: install it from https://istio.io/latest/docs/setup/additional-setup/download-istio-release/" >&2; exit 127; }
 
-found=$(istioctl version --remote=false)
+# istioctl prints "client version: 1.31.1" (pkg/version/cobra.go, CobraCommandWithOptions).
+found=$(istioctl version --remote=false --short | sed -n 's/^client version: //p')
 if [ "$found" != "$ISTIO_VERSION" ]; then
   echo "istioctl on PATH is version $found, but config istioVersion is $ISTIO_VERSION: install istioctl $ISTIO_VERSION or set istioVersion=$found" >&2
   exit 1
