@@ -130,6 +130,7 @@ export function loadTimeLimitSeconds(settings: TestSettings): number {
 export const measuringFiles = [
   "scripts/rollout-test.sh",
   "scripts/process-group.sh",
+  "scripts/rollout-wait.sh",
   "scripts/old-pods.sh",
   "scripts/load-siege.sh",
   "scripts/load-fortio.sh",

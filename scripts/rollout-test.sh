@@ -57,8 +57,12 @@ measurement_failed() {
   exit 0
 }
 
+# wait_for_rollout, and the watch of pods for a container that cannot start.
+# shellcheck source=scripts/rollout-wait.sh
+. "$(dirname "$0")/rollout-wait.sh"
+
 work=$(mktemp -d)
-load_pid="" service_pid="" watch_pid="" watchdog_pid="" rollout_pid="" pod_start_pid="" load_pod="" clock_offset=0
+load_pid="" service_pid="" watch_pid="" watchdog_pid="" load_pod="" clock_offset=0
 cleanup() {
   # minikube service only cleans up its tunnel on SIGINT.
   for pid in "$load_pid" "$service_pid"; do
@@ -167,41 +171,6 @@ case "$LOAD" in
 esac
 # shellcheck source=scripts/load-siege.sh
 . "$(dirname "$0")/load-$LOAD.sh"
-
-# Waits for the Deployment's rollout, at most ROLLOUT_TIMEOUT_SECONDS, while scripts/watch-pod-start.ts
-# watches its pods: the wait ends as soon as a container of theirs cannot start (an image that cannot
-# be pulled, a crash loop: lib/podStart.ts, its bound independent of this timeout), which the
-# rollout's own wait would sit out. Fails if the rollout did not finish, setting cannot_start to why
-# when a container could not. kubectl and ts-node themselves in the background: cleanup ends them.
-wait_for_rollout() {
-  local status=0
-  cannot_start=""
-  kubectl --context "$KUBE_CONTEXT" --namespace "$NAMESPACE" rollout status "deployment/$DEPLOYMENT" --timeout="${ROLLOUT_TIMEOUT_SECONDS}s" >&2 &
-  rollout_pid=$!
-  "$(dirname "$0")/../node_modules/.bin/ts-node" --transpile-only "$(dirname "$0")/watch-pod-start.ts" >"$work/cannot-start" 2>>"$work/pod-start.err" &
-  pod_start_pid=$!
-  while kill -0 "$rollout_pid" 2>/dev/null; do
-    if [ -n "$pod_start_pid" ] && ! kill -0 "$pod_start_pid" 2>/dev/null; then
-      pod_start_pid=""
-      cannot_start=$(cat "$work/cannot-start")
-      if [ -n "$cannot_start" ]; then
-        kill "$rollout_pid" 2>/dev/null || true
-        wait "$rollout_pid" 2>/dev/null || true
-        rollout_pid=""
-        return 1
-      fi
-      log "the watch of the pods' containers ended, the rollout's wait goes on: $(tr '\n' ' ' <"$work/pod-start.err")"
-    fi
-    sleep 0.5
-  done
-  wait "$rollout_pid" || status=$?
-  rollout_pid=""
-  # The watch may have found a container that cannot start just as the rollout's wait gave up.
-  if [ "$status" != 0 ]; then cannot_start=$(cat "$work/cannot-start"); fi
-  if [ -n "$pod_start_pid" ]; then kill "$pod_start_pid" 2>/dev/null || true; fi
-  pod_start_pid=""
-  return "$status"
-}
 
 log "waiting for deployment/$DEPLOYMENT in $NAMESPACE to be rolled out"
 if ! wait_for_rollout; then
