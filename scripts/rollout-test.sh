@@ -129,18 +129,22 @@ stop_host_load() {
 }
 
 # Starts the load Job and waits until its pod's log shows a line matching STARTED (the pod may pull
-# its image first: as long as a rollout may take). Sets load_pod.
+# its image first: as long as a rollout may take), watching the pod as a rollout's are watched: the
+# wait ends as soon as its container cannot start. Sets load_pod.
 start_load_job() {
   kube_load delete job "$LOAD_JOB_NAME" --ignore-not-found >&2
   printf '%s' "$LOAD_JOB" | kube_load apply -f - >&2
   local deadline=$((SECONDS + ROLLOUT_TIMEOUT_SECONDS)) failed
+  watch_pod_start "$LOAD_NAMESPACE" "job-name=$LOAD_JOB_NAME"
   while [ "$SECONDS" -lt "$deadline" ]; do
     load_pod=$(kube_load get pods --selector "job-name=$LOAD_JOB_NAME" -o 'jsonpath={.items[0].metadata.name}' 2>/dev/null || true)
     # Not grep -q: quitting early would break the pipe, and pipefail would call that a miss.
     if [ -n "$load_pod" ] && kube_load logs "$load_pod" 2>/dev/null | grep -E "$1" >/dev/null; then
+      stop_pod_watch
       log "load Job $LOAD_JOB_NAME runs $LOAD in pod $load_pod"
       return
     fi
+    if pod_start_failed; then measurement_failed "the load Job could not start $LOAD: $cannot_start"; fi
     failed=$(kube_load get job "$LOAD_JOB_NAME" -o 'jsonpath={.status.failed}' 2>/dev/null || true)
     if [ -n "$failed" ] && [ "$failed" != 0 ]; then break; fi
     sleep 1
