@@ -131,6 +131,7 @@ export const measuringFiles = [
   "scripts/rollout-test.sh",
   "scripts/process-group.sh",
   "scripts/rollout-wait.sh",
+  "scripts/mesh-pods.sh",
   "scripts/old-pods.sh",
   "scripts/load-siege.sh",
   "scripts/load-fortio.sh",

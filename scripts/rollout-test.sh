@@ -4,7 +4,8 @@
 # stdout carries only the result, in the format that lib/rolloutOutput.ts reads:
 #   study-status: ok | failed <reason>                (failed: exit 0 still, so that later cases run)
 #   study-load: siege | fortio
-#   study-sidecar: none | classic | native | mixed     (what Istio's injector left on the pods, before the restart)
+#   study-sidecar: none | classic | native | mixed     (what Istio's injector left on the pods, before the restart;
+#                                                      with a failed status too, once pods exist)
 #   study-restart-at: <s since the epoch>             (taken just before the restart was sent, this machine's clock)
 #   study-rollout-seconds: <s>                        (restart issued to rollout complete)
 #   study-old-pods-gone-seconds: <s>                  (restart issued to the last old pod gone)
@@ -51,18 +52,23 @@ kube() { kubectl --context "$KUBE_CONTEXT" --namespace "$NAMESPACE" "$@"; }
 kube_load() { kubectl --context "$KUBE_CONTEXT" --namespace "$LOAD_NAMESPACE" "$@"; }
 # A measurement that cannot be made is reported, not crashed on: with several cases in a row, the
 # next case still gets its turn, and the program fails the update once all are done.
+# With the sidecar on the pods, once read: a case whose pods cannot start shows what they carry.
 measurement_failed() {
   log "$1"
   printf 'study-status: failed %s\nstudy-load: %s\n' "$1" "$LOAD"
+  sidecar_line
   exit 0
 }
+sidecar_line() { if [ -n "$sidecar" ]; then printf 'study-sidecar: %s\n' "$sidecar"; fi; }
 
-# wait_for_rollout, and the watch of pods for a container that cannot start.
+# wait_for_rollout, and the watch of pods for a container that cannot start; what Istio did to the pods.
 # shellcheck source=scripts/rollout-wait.sh
 . "$(dirname "$0")/rollout-wait.sh"
+# shellcheck source=scripts/mesh-pods.sh
+. "$(dirname "$0")/mesh-pods.sh"
 
 work=$(mktemp -d)
-load_pid="" service_pid="" watch_pid="" watchdog_pid="" load_pod="" clock_offset=0
+load_pid="" service_pid="" watch_pid="" watchdog_pid="" load_pod="" clock_offset=0 sidecar=""
 cleanup() {
   # minikube service only cleans up its tunnel on SIGINT.
   for pid in "$load_pid" "$service_pid"; do
@@ -178,18 +184,11 @@ esac
 
 log "waiting for deployment/$DEPLOYMENT in $NAMESPACE to be rolled out"
 if ! wait_for_rollout; then
+  read_pod_mesh || true
   [ -z "$cannot_start" ] || measurement_failed "deployment/$DEPLOYMENT could not roll out before the test: $cannot_start"
   measurement_failed "deployment/$DEPLOYMENT was not ready within ${ROLLOUT_TIMEOUT_SECONDS}s before the test"
 fi
-
-# The sidecar each pod runs, as Istio's injector recorded it (sidecar.istio.io/status): istio-proxy
-# among the injected init containers is a native sidecar, among the containers a classic one. Not
-# the containers' names: the lab itself declares an istio-proxy container for the injector to merge.
-sidecar=$(kube get pods --selector "$POD_SELECTOR" -o \
-  'jsonpath={range .items[*]}{.metadata.annotations.sidecar\.istio\.io/status}{"\n"}{end}' |
-  perl -ne 'chomp; $mode = /"initContainers":\[[^\]]*"istio-proxy"/ ? "native" : /"containers":\[[^\]]*"istio-proxy"/ ? "classic" : "none";
-            $modes{$mode} = 1; END { @m = keys %modes; print @m == 1 ? $m[0] : @m == 0 ? "none" : "mixed" }') ||
-  measurement_failed "could not list the pods of deployment/$DEPLOYMENT"
+read_pod_mesh || measurement_failed "could not list the pods of deployment/$DEPLOYMENT"
 log "pods run sidecar: $sidecar"
 
 # Every change to the Deployment's pods, stamped as it arrives: `<time> <event> <pod> <deletionTimestamp>`.
@@ -258,7 +257,7 @@ pod_lines=$(OLD_PODS="$old_pods" RESTART_AT="$restart_at" bash "$(dirname "$0")/
 
 printf 'study-status: %s\n' "$status"
 printf 'study-load: %s\n' "$LOAD"
-printf 'study-sidecar: %s\n' "$sidecar"
+sidecar_line
 printf 'study-restart-at: %s\n' "$restart_at"
 [ -n "$rollout_seconds" ] && printf 'study-rollout-seconds: %s\n' "$rollout_seconds"
 [ -n "$old_pods_gone_seconds" ] && printf 'study-old-pods-gone-seconds: %s\n' "$old_pods_gone_seconds"

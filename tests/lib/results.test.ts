@@ -67,6 +67,18 @@ describe("caseResult", () => {
     expect(result.failedTransactions).toBeUndefined();
   });
 
+  test("a measurement that failed before the test keeps the sidecar found on the pods that could not start", () => {
+    const failed = parseRolloutOutput(
+      "study-status: failed deployment/demo-site could not roll out before the test: sidecar container istio-proxy of pod p cannot start\n" +
+        "study-load: fortio\nstudy-sidecar: classic\n",
+    );
+    const result = caseResult(byName("sidecar-hook"), [failed]);
+    expect(result).toMatchObject({ status: "failed", sidecar: "classic" });
+    expect(summaryLine(result)).toBe(
+      "injection=true variant=hook sidecar=classic: FAILED, run 1: deployment/demo-site could not roll out before the test: sidecar container istio-proxy of pod p cannot start",
+    );
+  });
+
   test("different sidecars across runs show as mixed", () => {
     expect(caseResult(byName("native-hook"), [measured(seedHook, "native"), measured(seedHook, "classic")]).sidecar).toBe("mixed");
   });

@@ -19,15 +19,17 @@ const image = "docker.io/istio/proxyv2:1.31.0";
   };
   const calls = () => fs.readFileSync(path.join(cluster.state, "kubectl.calls"), "utf8");
 
-  test("ErrImageNeverPull fails the case at once, naming the pod, the container, its image and the reason", async () => {
-    const { run, seconds } = await timed({ FAKE_ROLLOUT: "never-pull" });
+  test("ErrImageNeverPull fails the case at once, naming the pod, the container, its image and the reason, and the sidecar the pods carry", async () => {
+    const { run, seconds } = await timed({ FAKE_ROLLOUT: "never-pull", FAKE_SIDECAR: "native" });
     expect(run.code).toBe(0);
     expect(studyLine(run.stdout, "status")).toBe(
       "failed deployment/demo-site could not roll out before the test: sidecar container istio-proxy of pod demo-site-old-a cannot start: " +
         `image ${image}, ErrImageNeverPull: Container image "${image}" is not present with pull policy of Never; ` +
         "1 more cannot start: istio-proxy of pod demo-site-old-b (ErrImageNeverPull)",
     );
-    expect(parseRolloutOutput(run.stdout)).toMatchObject({ status: "failed", load: "siege" });
+    // What Istio's injector left on the pods that cannot start, as the results show it with the failure.
+    expect(studyLine(run.stdout, "sidecar")).toBe("native");
+    expect(parseRolloutOutput(run.stdout)).toMatchObject({ status: "failed", load: "siege", sidecar: "native" });
     // Without waiting for a retry: the bound for those is 60 s here.
     expect(seconds).toBeLessThan(40);
     expect(calls()).not.toContain("rollout restart");
