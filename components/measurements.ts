@@ -56,6 +56,7 @@ export function measureRollouts(args: MeasurementsArgs): pulumi.Output<CaseResul
           deployment: studyCase.manifest.deployment.metadata.name,
           service: studyCase.manifest.service.metadata.name,
           podSelector: site.podSelector,
+          mesh: studyCase.mesh,
           clusterUrl: site.clusterUrl,
         },
         settings: test,

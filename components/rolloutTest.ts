@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { Connection, TestSettings } from "../lib/settings";
+import { Connection, Mesh, TestSettings } from "../lib/settings";
 import { fortioConnections, fortioRequestTimeoutSeconds, loadJobManifest, loadStopFile, siegercFor } from "../lib/loadJob";
 import { parseRolloutOutput, RolloutMeasurement } from "../lib/rolloutOutput";
 
@@ -15,6 +15,8 @@ export interface RolloutTarget {
   deployment: string;
   service: string;
   podSelector: string;
+  /** The mesh the pods are meant to be in: an ambient case's test first checks they are enrolled. */
+  mesh: Mesh;
   /** The Service's address inside the cluster, for the load Job. */
   clusterUrl: pulumi.Input<string>;
 }
@@ -65,6 +67,7 @@ export function rolloutTestEnvironment(
     DEPLOYMENT: target.deployment,
     SERVICE: target.service,
     POD_SELECTOR: target.podSelector,
+    MESH: target.mesh,
     LOAD: settings.load,
     CONCURRENCY: String(settings.concurrency),
     WARMUP_SECONDS: String(settings.warmupSeconds),

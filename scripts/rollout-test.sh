@@ -4,8 +4,9 @@
 # stdout carries only the result, in the format that lib/rolloutOutput.ts reads:
 #   study-status: ok | failed <reason>                (failed: exit 0 still, so that later cases run)
 #   study-load: siege | fortio
-#   study-sidecar: none | classic | native | mixed     (what Istio's injector left on the pods, before the restart;
-#                                                      with a failed status too, once pods exist)
+#   study-sidecar: none | classic | native | ambient | mixed  (what Istio left on the pods before the restart:
+#                                    the injector's sidecar, or the CNI agent's ambient enrollment;
+#                                    with a failed status too, once pods exist)
 #   study-restart-at: <s since the epoch>             (taken just before the restart was sent, this machine's clock)
 #   study-rollout-seconds: <s>                        (restart issued to rollout complete)
 #   study-old-pods-gone-seconds: <s>                  (restart issued to the last old pod gone)
@@ -13,7 +14,8 @@
 #   the load's own lines (scripts/summarize-siege.sh, scripts/summarize-fortio.ts)
 # The load runs on this machine (LOAD_FROM=host) or in a Job outside the mesh (LOAD_FROM=cluster).
 # Written for bash 3.2 too (macOS): no associative arrays, no mapfile, no EPOCHREALTIME.
-# Env: KUBE_CONTEXT, NAMESPACE, DEPLOYMENT, SERVICE, POD_SELECTOR, PROFILE (empty: not minikube),
+# A case with MESH=ambient fails before the restart unless Istio's CNI agent has enrolled every pod.
+# Env: KUBE_CONTEXT, NAMESPACE, DEPLOYMENT, SERVICE, POD_SELECTOR, MESH, PROFILE (empty: not minikube),
 #      LOAD, CONCURRENCY, WARMUP_SECONDS, SETTLE_SECONDS, ROLLOUT_TIMEOUT_SECONDS,
 #      LOAD_TIME_LIMIT_SECONDS, LOAD_FROM, and the load's own (scripts/load-<LOAD>.sh); cluster:
 #      LOAD_NAMESPACE, LOAD_JOB_NAME, LOAD_JOB (the Job, JSON); tests: POD_START_BOUND_SECONDS (watch-pod-start.ts).
@@ -26,7 +28,7 @@ set -euo pipefail
 . "$(dirname "$0")/process-group.sh"
 run_in_own_process_group "$@"
 
-: "${KUBE_CONTEXT:?}" "${NAMESPACE:?}" "${DEPLOYMENT:?}" "${SERVICE:?}" "${POD_SELECTOR:?}" "${PROFILE?}" "${LOAD:?}"
+: "${KUBE_CONTEXT:?}" "${NAMESPACE:?}" "${DEPLOYMENT:?}" "${SERVICE:?}" "${POD_SELECTOR:?}" "${MESH:?}" "${PROFILE?}" "${LOAD:?}"
 : "${CONCURRENCY:?}" "${WARMUP_SECONDS:?}" "${SETTLE_SECONDS:?}" "${ROLLOUT_TIMEOUT_SECONDS:?}" "${LOAD_FROM:?}"
 : "${LOAD_TIME_LIMIT_SECONDS:?}"
 
@@ -190,6 +192,13 @@ if ! wait_for_rollout; then
 fi
 read_pod_mesh || measurement_failed "could not list the pods of deployment/$DEPLOYMENT"
 log "pods run sidecar: $sidecar"
+# A case of the ambient mesh whose pods are not in it would be measured without ztunnel: a false figure.
+if [ "$MESH" = ambient ]; then
+  unenrolled=$(ambient_unenrolled)
+  [ -z "$unenrolled" ] || measurement_failed "not every pod of deployment/$DEPLOYMENT is in the ambient mesh \
+(Istio's CNI node agent marks a pod ambient.istio.io/redirection=enabled once ztunnel has it, pending when ztunnel could not be reached): \
+$unenrolled; check that the DaemonSets istio-cni-node and ztunnel are ready on every node (kubectl --context $KUBE_CONTEXT get daemonsets --all-namespaces)"
+fi
 
 # Every change to the Deployment's pods, stamped as it arrives: `<time> <event> <pod> <deletionTimestamp>`.
 # kubectl itself in the background, not the kube function: $! must be the watch, which cleanup ends.

@@ -12,6 +12,7 @@ const target: RolloutTarget = {
   deployment: "demo-site",
   service: "demo-site",
   podSelector: "app=demo-site",
+  mesh: "sidecar",
   clusterUrl: "http://demo-site.demo-site.svc.cluster.local:80/",
 };
 const settings: TestSettings = {
@@ -60,6 +61,7 @@ describe("RolloutTest", () => {
       DEPLOYMENT: "demo-site",
       SERVICE: "demo-site",
       POD_SELECTOR: "app=demo-site",
+      MESH: "sidecar",
       SIEGERC_CONTENT: fs.readFileSync(path.join(__dirname, "../../siege/siegerc"), "utf8"),
       LOAD: "siege",
       CONCURRENCY: "25",

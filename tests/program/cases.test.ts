@@ -38,7 +38,10 @@ describe("the whole study in one run (cases)", () => {
     const pods = (name: string) => run.one("kubernetes:apps/v1:Deployment", `demo-site-${name}-deployment`).inputs.spec.template;
     expect(pods("drain-hook").metadata.annotations["proxy.istio.io/config"]).toBe('{"terminationDrainDuration":"15s"}');
     expect(pods("native-hook").metadata.annotations["sidecar.istio.io/nativeSidecar"]).toBe("true");
-    expect(testOf(run, "native-hook").inputs.environment).toMatchObject({ NAMESPACE: "demo-site-native-hook" });
+    expect(testOf(run, "native-hook").inputs.environment).toMatchObject({ NAMESPACE: "demo-site-native-hook", MESH: "sidecar" });
+    // Its test checks an ambient case's pods are enrolled before it measures them.
+    expect(testOf(run, "ambient-hook").inputs.environment).toMatchObject({ MESH: "ambient" });
+    expect(testOf(run, "nomesh-hook").inputs.environment).toMatchObject({ MESH: "none" });
   });
 
   test("proxyPreStopSeconds in the stack: no istio-proxy on the pods without a classic sidecar, and the warning says it was left out", async () => {

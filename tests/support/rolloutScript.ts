@@ -134,6 +134,7 @@ export function fakeClusterPerTest(): FakeCluster {
         DEPLOYMENT: "demo-site",
         SERVICE: "demo-site",
         POD_SELECTOR: "app=demo-site",
+        MESH: "sidecar",
         PROFILE: "istio-exit-study",
         SIEGERC_CONTENT: throttledSiegerc(),
         CONCURRENCY: "4",
