@@ -6,9 +6,10 @@ engine_src=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$engine_src/versions.env"
 
 # The parts in the order they are built: the Pulumi engine and its plugins first, then the control
-# plane that the cluster scenarios need, fortio, then what a real node needs.
+# plane that the cluster scenarios need, Istio's control plane that they install, fortio, then what
+# a real node needs.
 # shellcheck disable=SC2034 # used by the scripts that source this file
-engine_parts=(pulumi language-nodejs command-provider kubernetes-provider plugins etcd kubernetes kwok fortio node node-images)
+engine_parts=(pulumi language-nodejs command-provider kubernetes-provider plugins etcd kubernetes kwok istio fortio node node-images)
 
 # One folder per set of pins: another set builds beside it, never over it. Within it, each part
 # records what it was built from (engine/install.sh), and is built again when that changes.

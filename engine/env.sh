@@ -31,7 +31,8 @@ q() { printf '%q' "$1"; }
 cat <<EXPORTS
 export ENGINE_BIN=$(q "$engine_dir/bin")
 export ENGINE_STATE=$(q "$state")
-export ENGINE_ISTIO_CHARTS=$(q "$engine_src/charts")
+export ENGINE_ISTIO_CHARTS=$(q "$engine_dir/istio/charts")
+export ENGINE_ISTIO_VERSION=$(q "${ISTIO_BUILD_VERSION#v}")
 export ENGINE_DEMO_MANIFEST=$(q "$engine_src/node/demo-site.yaml")
 export ENGINE_SIEGE_IMAGE=$(q "$NODE_SIEGE_IMAGE")
 export ENGINE_FORTIO_IMAGE=$(q "$NODE_FORTIO_IMAGE")

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Builds the engine toolchain of engine/versions.env from Go modules, once, into a cache outside the
 # clone (engine/common.sh names the folder): the Pulumi CLI, the Node.js language host, the command
-# and kubernetes providers installed as plugins, etcd, the Kubernetes control plane, kwok, fortio,
-# and a real node's parts and images.
+# and kubernetes providers installed as plugins, etcd, the Kubernetes control plane, kwok, Istio's
+# control plane (istioctl, istiod, the charts), fortio, and a real node's parts and images.
 # A part is built again only when what it is built from changes: its recipe below, the pins it
 # reads, its sources in engine/; a part that fails is not marked built.
 # ENGINE_BUILD_BUDGET_SECONDS (0: none) stops before the next part once that much time has passed:
@@ -12,6 +12,8 @@ set -euo pipefail
 
 # shellcheck source=engine/common.sh
 . "$(dirname "$0")/common.sh"
+# shellcheck source=engine/istio/parts.sh
+. "$(dirname "$0")/istio/parts.sh"
 # shellcheck source=engine/node/parts.sh
 . "$(dirname "$0")/node/parts.sh"
 
@@ -215,7 +217,7 @@ part_digest() {
     case "$part" in
       command-provider | kubernetes-provider) sources "$engine_src/$part" ;;
       fortio) sources "$engine_src/fortio" ;;
-      node-images) sources "$engine_src/node/pause" && cat "$engine_dir/bin/fortio" 2>/dev/null ;;
+      node-images) sources "$engine_src/node/pause" && cat "$engine_dir/bin/fortio" "$engine_dir/bin/pilot-discovery" 2>/dev/null ;;
       plugins) cat "$engine_dir/providers/pulumi-resource-command" "$engine_dir/providers/pulumi-resource-kubernetes" 2>/dev/null || true ;;
     esac
   } | sha256sum | cut -c1-16

@@ -8,7 +8,7 @@
 # What it changes on this machine, all undone by stop: the sysctls it records first (ip_forward,
 # route_localnet, and the kernel.panic, panic_on_oops and vm.overcommit_memory the kubelet sets), the
 # cni0 bridge and the pods' veths, kube-proxy's iptables chains, a guard chain of its own that drops
-# whatever a pod sends out of this machine, a blackhole route for the Service addresses, and the
+# whatever a pod sends out of this machine, a route of the Service addresses into the bridge, and the
 # cgroups under /sys/fs/cgroup/*/istio-exit-study, and the empty folders it makes to mount tmpfs on
 # (/run/containerd, /run/netns, /var/lib/cni, /var/lib/kubelet, /var/log/pods, /var/log/containers).
 # Env: ENGINE_BIN, ENGINE_STATE, KUBECONFIG (with the context PROFILE).
@@ -132,7 +132,11 @@ prepare_host() {
   ip link add cni0 type bridge
   ip addr add "$node_ip/${pod_cidr#*/}" dev cni0
   ip link set cni0 up
-  ip route add blackhole "$service_cidr"
+  # The Service addresses lead into the pods' bridge, which has no port out of this machine: the API
+  # server reaches a Service (istiod's webhook) at its cluster IP as on any node, kube-proxy's rules
+  # turning it into a pod's address on the way out; an address they do not turn goes nowhere. (A
+  # blackhole route would fail the connect before those rules are looked at.)
+  ip route add "$service_cidr" dev cni0
   local dir
   for dir in "${private_dirs[@]}"; do
     if [ ! -e "$dir" ]; then
@@ -184,7 +188,7 @@ run() {
     sleep 0.1
   done
   local image
-  for image in "$images/pause.tar" "$images/nginx-debian.tar" "$images/siege-debian.tar" "$images/fortio.tar"; do
+  for image in "$images/pause.tar" "$images/nginx-debian.tar" "$images/siege-debian.tar" "$images/fortio.tar" "$images/istiod.tar"; do
     "$ENGINE_BIN/ctr" --address "$node/containerd/containerd.sock" -n k8s.io images import "$image" >>"$node/logs/containerd.log" 2>&1
   done
   "$ENGINE_BIN/kubelet" --config "$node/kubelet/config.yaml" --kubeconfig "$node/kubeconfig" --root-dir "$node/kubelet/root" \
@@ -230,7 +234,7 @@ stop() {
   iptables -w -D FORWARD -j "$guard_chain" 2>/dev/null || true
   iptables -w -F "$guard_chain" 2>/dev/null || true
   iptables -w -X "$guard_chain" 2>/dev/null || true
-  ip route del blackhole "$service_cidr" 2>/dev/null || true
+  ip route del "$service_cidr" dev cni0 2>/dev/null || true
   if [ -f "$node/dirs.created" ]; then
     while IFS= read -r dir; do rmdir "$dir" 2>/dev/null || true; done <"$node/dirs.created"
   fi

@@ -56,7 +56,8 @@ oci_image() {
 }
 
 # The real node's images, with no registry: the demo site of Debian's nginx (nginx's own image has
-# STOPSIGNAL SIGQUIT, its graceful stop; so does this one), and the sandbox image of our pause.
+# STOPSIGNAL SIGQUIT, its graceful stop; so does this one), the sandbox image of our pause, the load
+# Job's, and istiod's.
 part_node_images() {
   local work="$engine_dir/src/images" images="$engine_dir/images"
   rm -rf "$work"
@@ -78,4 +79,11 @@ part_node_images() {
   tar -C "$work/fortio/rootfs" -cf "$work/fortio.tar" usr tmp
   oci_image "$images/fortio.tar" "$NODE_FORTIO_IMAGE" "$work/fortio.tar" \
     '{"architecture": "amd64", "os": "linux", "config": {"Entrypoint": ["/usr/bin/fortio"]}}'
+  # istiod, as Istio's own image holds it (pilot/docker/Dockerfile.pilot: the binary, user 1337), under
+  # the name Istio's charts give it with the hub and tag of our build (engine/istio/parts.sh).
+  mkdir -p "$work/istiod/rootfs/usr/local/bin" "$work/istiod/rootfs/tmp"
+  cp "$engine_dir/bin/pilot-discovery" "$work/istiod/rootfs/usr/local/bin/pilot-discovery"
+  tar -C "$work/istiod/rootfs" -cf "$work/istiod.tar" usr tmp
+  oci_image "$images/istiod.tar" "$NODE_ISTIO_HUB/pilot:${ISTIO_BUILD_VERSION#v}" "$work/istiod.tar" \
+    '{"architecture": "amd64", "os": "linux", "config": {"User": "1337:1337", "Entrypoint": ["/usr/local/bin/pilot-discovery"]}}'
 }

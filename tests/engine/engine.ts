@@ -46,7 +46,7 @@ export function probeToolchain(): Toolchain {
 }
 
 /** The parts of the toolchain (engine/common.sh) the scenarios on kwok need: all but a real node's. */
-export const kwokParts = ["pulumi", "language-nodejs", "command-provider", "kubernetes-provider", "plugins", "etcd", "kubernetes", "kwok"];
+export const kwokParts = ["pulumi", "language-nodejs", "command-provider", "kubernetes-provider", "plugins", "etcd", "kubernetes", "kwok", "istio"];
 
 /**
  * `describe` when the toolchain has the parts a suite needs, else `describe.skip` with a warning that
@@ -130,12 +130,13 @@ export async function outputs(lab: Lab): Promise<Record<string, any>> {
 
 /**
  * Stack config of a lab that runs fast on kwok: small Deployments, short waits, a little load, and
- * the stand-in charts for Istio. `profile` names its cluster.
+ * Istio's charts and version as the toolchain built them. `profile` names its cluster.
  */
 export function fastConfig(lab: Lab, profile: string): Record<string, string | number | boolean> {
   return {
     profile,
     istioChartRepo: lab.env.ENGINE_ISTIO_CHARTS ?? "",
+    istioVersion: lab.env.ENGINE_ISTIO_VERSION ?? "",
     replicas: 2,
     preStopSeconds: 1,
     warmupSeconds: 1,

@@ -50,7 +50,7 @@ describeWithToolchain(toolchain)("an existing cluster (kubeContext) under the re
     await ok(lab, "istioctl", ["install", "--context", context, "--set", "profile=default"]);
     await pulumi(lab, "up", "--yes", "--skip-preview");
     const out = await outputs(lab);
-    expect(out.istioVersion).toBe("1.31.1 (found installed)");
+    expect(out.istioVersion).toBe(`${toolchain.env.ENGINE_ISTIO_VERSION} (found installed)`);
     expect(out.kubeContext).toBe(context);
     expect(out.transactions).toBeGreaterThan(0);
     expect((await stateNames(lab)).filter((n) => n.startsWith("istio-") && n !== "istio-exit-study-lab")).toEqual([]);
@@ -70,7 +70,9 @@ describeWithToolchain(toolchain)("an existing cluster (kubeContext) under the re
     await configure(lab, { istioVersion: "1.30.2" });
     const up = await run(lab, "pulumi", ["up", "--yes", "--skip-preview", "--non-interactive"]);
     expect(up.code).not.toBe(0);
-    expect(up.stdout + up.stderr).toContain(`context ${context} already runs Istio 1.31.1, not installed by this study, and config istioVersion is 1.30.2`);
+    expect(up.stdout + up.stderr).toContain(
+      `context ${context} already runs Istio ${toolchain.env.ENGINE_ISTIO_VERSION}, not installed by this study, and config istioVersion is 1.30.2`,
+    );
     // Nothing but the stack itself, which the program registers before it reads its config.
     expect((await stateNames(lab)).filter((name) => name !== "istio-exit-study-lab")).toEqual([]);
   });

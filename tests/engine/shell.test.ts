@@ -11,6 +11,7 @@ describeWithToolchain(toolchain)("a plain shell with npm run engine:env", () => 
       'eval "$(npm run --silent engine:env -- "$STATE")"',
       "pulumi stack init x",
       'pulumi config set istioChartRepo "$ENGINE_ISTIO_CHARTS"',
+      'pulumi config set istioVersion "$ENGINE_ISTIO_VERSION"',
       "pulumi up --yes",
       "pulumi stack output summary",
       "pulumi destroy --yes",

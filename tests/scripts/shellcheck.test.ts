@@ -16,11 +16,10 @@ const scripts = [
   "engine/install.sh",
   "engine/env.sh",
   "engine/standins/minikube",
-  "engine/standins/istioctl",
   "engine/node/node.sh",
 ];
 // Sourced by the scripts above, which set the shell's options for it.
-const sourced = ["engine/common.sh", "engine/node/parts.sh", ...sourcedScripts.map((f) => `scripts/${f}`)];
+const sourced = ["engine/common.sh", "engine/istio/parts.sh", "engine/node/parts.sh", ...sourcedScripts.map((f) => `scripts/${f}`)];
 const haveShellcheck = spawnSync("shellcheck", ["--version"]).status === 0;
 if (!haveShellcheck) console.warn("shellcheck is not on PATH: the script lint is skipped (apt-get install shellcheck)");
 
