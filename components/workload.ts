@@ -25,7 +25,9 @@ export function namespaceLabels(settings: Pick<WorkloadSettings, "injection" | "
  * object, and its delete does not wait for it to be gone). The provider's await would hold `pulumi up`
  * for 10 minutes on pods that cannot start and then fail it with no word of why; the case's test
  * (scripts/rollout-test.sh) waits for the rollout itself, and fails that case alone, naming the
- * container that cannot start, while later cases still get their turn.
+ * container that cannot start, while later cases still get their turn. With several cases, every
+ * rollout is also waited for before the first test (components/measurements.ts), a wait that never
+ * fails the update.
  */
 export function withoutAwait<T extends { metadata?: { annotations?: Record<string, string> } }>(deployment: T): T {
   const metadata = deployment.metadata ?? {};

@@ -19,11 +19,11 @@ export interface ScriptRun {
   stderr: string;
 }
 
-export function runScript(env: Record<string, string>): Promise<ScriptRun> {
+export function runScript(env: Record<string, string>, script = "scripts/rollout-test.sh"): Promise<ScriptRun> {
   return new Promise((resolve) => {
     execFile(
       "/bin/bash",
-      [path.join(projectDir, "scripts/rollout-test.sh")],
+      [path.join(projectDir, script)],
       { env, cwd: projectDir, timeout: 60_000 },
       (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
     );
