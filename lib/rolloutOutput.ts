@@ -151,6 +151,9 @@ export function parseRolloutOutput(stdout: string): RolloutMeasurement {
     .split("\n")
     .filter((line) => !line.startsWith("study-"))
     .join("\n");
+  // A measurement the script reported failed before siege printed anything (its pods could not
+  // start, say) owes no report.
+  if (studyLines(stdout, "status").length > 0 && measurement.status === "failed" && reportText.trim() === "") return measurement;
   try {
     measurement.report = parseSiegeReport(reportText);
   } catch (error) {

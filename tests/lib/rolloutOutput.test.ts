@@ -41,6 +41,16 @@ describe("parseRolloutOutput", () => {
     expect(measurement.reason).toContain("Elapsed time:");
   });
 
+  test("a measurement that failed before siege ran keeps its reason alone: no word of a siege report never due", () => {
+    const measurement = parseRolloutOutput(
+      "study-status: failed deployment/demo-site could not roll out before the test: sidecar container istio-proxy of pod p cannot start\n" +
+        "study-load: siege\nstudy-sidecar: native\n",
+    );
+    expect(measurement).toMatchObject({ status: "failed", sidecar: "native" });
+    expect(measurement.reason).toBe("deployment/demo-site could not roll out before the test: sidecar container istio-proxy of pod p cannot start");
+    expect(measurement.report).toBeUndefined();
+  });
+
   test("a failed rollout keeps its reason, and the figures siege measured", () => {
     const measurement = parseRolloutOutput(`study-status: failed rollout did not finish within 300s\nstudy-sidecar: classic\n${seedNoHook}`);
     expect(measurement.status).toBe("failed");
