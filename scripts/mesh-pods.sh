@@ -13,8 +13,9 @@
 # sidecar, among the containers a classic one (not the containers' names, for the lab itself
 # declares an istio-proxy container for the injector to merge); else ambient if fully enrolled
 # (ambient_unenrolled), else none. A pod being deleted is left out: it is leaving (an old pod the
-# rollout's wait no longer counts; Istio's CNI agent takes its ambient mark off as it goes), and is
-# not what the test measures.
+# rollout's wait no longer counts; Istio's CNI agent takes its ambient mark off once it has ended:
+# reconcilePod in Istio's cni/pkg/nodeagent/informers.go, at the version below), and is not what the
+# test measures.
 read_pod_mesh() {
   kube get pods --selector "$POD_SELECTOR" -o 'jsonpath={range .items[*]}{.metadata.name}{"\t"}{.metadata.deletionTimestamp}{"\t"}{.metadata.annotations.ambient\.istio\.io/redirection}{"\t"}{.metadata.annotations.sidecar\.istio\.io/status}{"\n"}{end}' \
     >"$work/pod-mesh" || return 1
@@ -30,8 +31,8 @@ read_pod_mesh() {
 # "enabled" is fully enrolled, "pending" redirected with ztunnel not reached (istio.io/istio at the
 # pinned v0.0.0-20260827124520-eed52ebb66ad: cni/pkg/util/podutil.go, PodFullyEnrolled and
 # PodPartiallyEnrolled; the marks set in cni/pkg/nodeagent/meshdataplane_linux.go, AddPodToMesh).
-# No mark: the agent never had the pod (not running on its node when the pod started). A pod read
-# by read_pod_mesh, not being deleted, and not fully enrolled is listed, with its mark.
+# No mark: the agent has not enrolled the pod at all (none runs on its node, say). A pod read by
+# read_pod_mesh, not being deleted, and not fully enrolled is listed, with its mark.
 ambient_unenrolled() {
   perl -ne 'chomp; my ($name, $deleted, $redirection) = split /\t/, $_, -1;
     next if $name eq "" || $deleted ne "" || $redirection eq "enabled";

@@ -32,7 +32,7 @@ const check =
     expect(restarted()).toBe(false);
   });
 
-  test("pods the agent never had (no mark): failed before the restart, naming each", async () => {
+  test("pods the agent has not enrolled at all (no mark): failed before the restart, naming each", async () => {
     const run = await ambient("- -");
     expect(studyLine(run.stdout, "status")).toMatch(new RegExp(`: demo-site-old-a has no mark, demo-site-old-b has no mark; ${check.replace(/[()]/g, "\\$&")}$`));
     expect(parseRolloutOutput(run.stdout)).toMatchObject({ status: "failed", sidecar: "none" });
