@@ -20,18 +20,20 @@ export function namespaceLabels(settings: Pick<WorkloadSettings, "injection" | "
 }
 
 /**
- * The Deployment as the provider applies it without awaiting its rollout (pulumi.com/skipAwait, read
- * by @pulumi/kubernetes 4.34's provider: its create and update return once the API server has the
- * object, and its delete does not wait for it to be gone). The provider's await would hold `pulumi up`
- * for 10 minutes on pods that cannot start and then fail it with no word of why; the case's test
+ * The Deployment and its Service as the provider applies them without awaiting them (pulumi.com/skipAwait,
+ * read by @pulumi/kubernetes 4.34's provider: its create and update return once the API server has the
+ * object, and its delete does not wait for it to be gone). The provider's await, of the Deployment's
+ * rollout and of the Service's ready endpoints alike, would hold `pulumi up` for 10 minutes on pods that
+ * cannot start and then fail it with no word of why (seen on the engine's real node: every Service of a
+ * case whose proxy's image was missing, "timed out waiting to be Ready"); the case's test
  * (scripts/rollout-test.sh) waits for the rollout itself, and fails that case alone, naming the
  * container that cannot start, while later cases still get their turn. With several cases, every
  * rollout is also waited for before the first test (components/measurements.ts), a wait that never
  * fails the update.
  */
-export function withoutAwait<T extends { metadata?: { annotations?: Record<string, string> } }>(deployment: T): T {
-  const metadata = deployment.metadata ?? {};
-  return { ...deployment, metadata: { ...metadata, annotations: { ...metadata.annotations, "pulumi.com/skipAwait": "true" } } };
+export function withoutAwait<T extends { metadata?: { annotations?: Record<string, string> } }>(object: T): T {
+  const metadata = object.metadata ?? {};
+  return { ...object, metadata: { ...metadata, annotations: { ...metadata.annotations, "pulumi.com/skipAwait": "true" } } };
 }
 
 /** The workload under study: its namespace (labelled for the mesh), Deployment and Service. */
@@ -80,7 +82,7 @@ export class DemoSite extends pulumi.ComponentResource {
     );
     const service = new k8s.core.v1.Service(
       `${name}-service`,
-      serviceArgs,
+      withoutAwait(serviceArgs),
       { parent: this, provider, ...lifetime, dependsOn: [namespace] },
     );
 

@@ -56,12 +56,12 @@ describe("DemoSite", () => {
     expect(run.outputs).toEqual({ namespace: "lab", deploymentName: "demo-site", serviceName: "demo-site" });
   });
 
-  test("the provider does not await the Deployment's rollout: the test does, and fails the case alone (pulumi.com/skipAwait)", async () => {
+  test("the provider awaits neither the Deployment's rollout nor the Service's endpoints: the test does, and fails the case alone (pulumi.com/skipAwait)", async () => {
     const run = await runDemoSite();
     expect(run.one("kubernetes:apps/v1:Deployment").inputs.metadata.annotations).toEqual({ "pulumi.com/skipAwait": "true" });
-    // Only the Deployment: the provider still awaits the namespace and the Service.
+    expect(run.one("kubernetes:core/v1:Service").inputs.metadata.annotations).toEqual({ "pulumi.com/skipAwait": "true" });
+    // The namespace is still awaited: nothing of a case is created before it.
     expect(run.one("kubernetes:core/v1:Namespace").inputs.metadata.annotations).toBeUndefined();
-    expect(run.one("kubernetes:core/v1:Service").inputs.metadata.annotations).toBeUndefined();
   });
 
   test("every Kubernetes resource goes through the given provider", async () => {
