@@ -76,9 +76,7 @@ cleanup() {
   for pid in "$load_pid" "$service_pid"; do
     if [ -n "$pid" ]; then kill -INT "$pid" 2>/dev/null || true; fi
   done
-  for pid in "$watch_pid" "$watchdog_pid" "$rollout_pid" "$pod_start_pid"; do
-    if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; fi
-  done
+  end_jobs "$watch_pid" "$watchdog_pid" "$rollout_pid" "$pod_start_pid"
   if [ "$LOAD_FROM" = cluster ]; then kube_load delete job "$LOAD_JOB_NAME" --ignore-not-found --wait=false >&2 || true; fi
   rm -rf "$work"
 }
@@ -256,7 +254,7 @@ log "keeping the load for ${SETTLE_SECONDS}s"
 sleep "$SETTLE_SECONDS"
 
 load_stop
-kill "$watch_pid" 2>/dev/null || true
+end_jobs "$watch_pid"
 watch_pid=""
 log "$LOAD stopped"
 load_failed=$(load_failure)

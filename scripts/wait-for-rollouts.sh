@@ -28,9 +28,7 @@ run_in_own_process_group "$@"
 work=$(mktemp -d)
 watchdog_pid=""
 cleanup() {
-  for pid in "$watchdog_pid" "$rollout_pid" "$pod_start_pid"; do
-    if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; fi
-  done
+  end_jobs "$watchdog_pid" "$rollout_pid" "$pod_start_pid"
   rm -rf "$work"
 }
 trap cleanup EXIT

@@ -18,11 +18,14 @@ const bound = Number(process.env.POD_START_BOUND_SECONDS || CANNOT_START_AFTER_S
 const pollSeconds = 2;
 
 let running: ChildProcess | undefined;
-// Ended by rollout-test.sh once its wait is over: the kubectl under way goes too.
-process.on("SIGTERM", () => {
-  running?.kill();
-  process.exit(143);
-});
+// Ended once the wait is over (SIGHUP, scripts/rollout-wait.sh's end_jobs; SIGTERM, the group's end
+// when the provider gives up on the script): the kubectl under way goes too.
+for (const [signal, status] of [["SIGHUP", 129], ["SIGTERM", 143]] as const) {
+  process.on(signal, () => {
+    running?.kill();
+    process.exit(status);
+  });
+}
 
 function kubectl(args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
