@@ -173,16 +173,16 @@ function tellsMore(message: string, waitingMessage: string): boolean {
 }
 
 /**
- * The latest Warning event of the container's pod that tells more than the sentence already does,
- * of the container itself if it has one.
+ * The latest Warning event that tells more than the sentence already does: of the container itself
+ * when the kubelet warned about it at all, else of its pod. A container with warnings of its own has
+ * its story in them; a warning of the pod beside them is about something else (on the engine's real
+ * node, one with no cluster DNS, every pod's MissingClusterDNS came after an ErrImageNeverPull).
  */
 export function latestWarning(events: EventList, held: Pick<HeldContainer, "pod" | "container" | "message">): Warning | undefined {
-  const telling = events.items
-    .filter((e) => e.type === "Warning" && e.involvedObject?.kind === "Pod" && e.involvedObject.name === held.pod)
-    .filter((e) => tellsMore(oneLine(e.message), held.message));
+  const ofPod = events.items.filter((e) => e.type === "Warning" && e.involvedObject?.kind === "Pod" && e.involvedObject.name === held.pod);
   const paths = [`spec.containers{${held.container}}`, `spec.initContainers{${held.container}}`];
-  const ofContainer = telling.filter((e) => paths.includes(e.involvedObject?.fieldPath ?? ""));
-  const candidates = ofContainer.length > 0 ? ofContainer : telling;
+  const ofContainer = ofPod.filter((e) => paths.includes(e.involvedObject?.fieldPath ?? ""));
+  const candidates = (ofContainer.length > 0 ? ofContainer : ofPod).filter((e) => tellsMore(oneLine(e.message), held.message));
   // The last of the latest: a list that holds two of one time gives the later one last.
   const latest = candidates.reduce<KubeEvent | undefined>((best, e) => (best === undefined || lastSeen(e) >= lastSeen(best) ? e : best), undefined);
   return latest && { reason: latest.reason ?? "", message: oneLine(latest.message) };

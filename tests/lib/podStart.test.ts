@@ -188,6 +188,14 @@ describe("latestWarning", () => {
     expect(latestWarning(never, { ...held, message: neverPull })).toBeUndefined();
   });
 
+  test("a warning of the pod is not taken for the story of a container the kubelet warned about itself", () => {
+    // As on the engine's real node, which has no cluster DNS: the pod's warning came after the container's.
+    const dns = event("Warning", "MissingClusterDNS", "pod: \"demo-site-a\". kubelet does not have ClusterDNS IP configured", "2026-05-04T10:00:50Z");
+    const never = event("Warning", "ErrImageNeverPull", neverPull, "2026-05-04T10:00:41Z", proxyPath);
+    expect(latestWarning(events(never, dns), { ...held, message: neverPull })).toBeUndefined();
+    expect(latestWarning(events(dns), { ...held, message: neverPull })).toEqual({ reason: "MissingClusterDNS", message: expect.stringContaining("ClusterDNS") });
+  });
+
   test("the container's own warning before the pod's, the latest by events.k8s.io's series too; other pods' never", () => {
     const sandbox = event("Warning", "FailedCreatePodSandBox", "failed to setup network for sandbox", "2026-05-04T10:02:00Z");
     const other = event("Warning", "Failed", "Error: configmap \"other\" not found", "2026-05-04T10:03:00Z", proxyPath, "demo-site-b");
