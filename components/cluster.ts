@@ -63,11 +63,19 @@ export class MinikubeCluster extends pulumi.ComponentResource implements StudyCl
     this.minikubeProfile = settings.profile;
     this.identity = `${plan.identity}#${plan.generation}`;
 
-    // The stack's proof of ownership, made once and kept in its state: the profile's mark holds it,
-    // and the start and delete scripts touch only a profile that does.
+    // The stack's proof of ownership, made once and kept in its state (an update prints it again):
+    // the profile's mark holds it, and the start and delete scripts touch only a profile that does.
+    // It goes last in a destroy, after every cluster resource: its delete then deletes what the
+    // token still marks, a cluster that no resource of the state holds (a first build that failed
+    // once minikube had made the cluster, a new cluster the engine never recorded).
     const owner = new command.local.Command(
       `${name}-owner`,
-      { create: "bash scripts/minikube-cluster.sh token", addPreviousOutputInEnv: false },
+      {
+        create: "bash scripts/minikube-cluster.sh token",
+        delete: "bash scripts/minikube-cluster.sh sweep",
+        environment: { STACK: plan.stack },
+        addPreviousOutputInEnv: true,
+      },
       { parent: this },
     );
     // One resource per generation of the cluster: another version, driver, size, profile or

@@ -3,12 +3,16 @@
 # lib/minikubeProfile.ts):
 #   probe   prints what PROFILE is: `profile=absent`, `profile=unmarked` (a profile the lab did not
 #           make), or `profile=marked` and the mark's lines (stack, generation, identity, state)
-#   token   prints a new random token: a stack's proof of ownership, kept in its state
+#   token   prints the stack's proof of ownership, kept in its state: the one it holds (on an update
+#           of the token's resource), else a new random one
 #   start   builds PROFILE as CLUSTER_IDENTITY, or resumes it when it is this stack's cluster of that
 #           generation; prints the id of this instance of the cluster resource
 #   delete  deletes PROFILE if this instance still holds it (or no instance does)
 #   vacate  marks PROFILE as being deleted, if it is this stack's cluster of CLUSTER_GENERATION: run
 #           first in a destroy, before the engine forgets what the cluster holds
+#   sweep   deletes every profile the stack's token marks: run as the token's resource goes, last in
+#           a destroy, when no cluster resource of the stack is left to hold one (a first build that
+#           failed once minikube had made the cluster, a new cluster the engine never recorded)
 #   owned   prints the profiles whose mark names STACK, one a line
 # The mark is a file in the profile's own folder, which minikube keeps through stop, start and
 # restarts and removes with the profile: a profile deleted by hand leaves no mark behind. It names
@@ -17,20 +21,28 @@
 # profile (after `pulumi up --replace`, the new one; the old one's delete then leaves the profile
 # alone), the generation the program named that resource after, the identity it was built as, and
 # whether it is building, built or being deleted.
-# Env: PROFILE (owned: STACK only); start and delete: KUBERNETES_VERSION, CPUS, MEMORY_MIB, DRIVER (empty: minikube
+# Env: PROFILE (owned and sweep: STACK only); start and delete: KUBERNETES_VERSION, CPUS, MEMORY_MIB, DRIVER (empty: minikube
 # chooses), STACK, STACK_TOKEN, CLUSTER_GENERATION, CLUSTER_IDENTITY, and PULUMI_COMMAND_STDOUT (the
 # provider's: what this resource's create printed, i.e. its instance id); vacate: STACK_TOKEN,
-# CLUSTER_GENERATION.
+# CLUSTER_GENERATION; token and sweep: PULUMI_COMMAND_STDOUT (the token).
 set -euo pipefail
 
 verb=${1:-}
 case "$verb" in
-  probe | token | start | delete | vacate | owned) ;;
-  *) echo "usage: minikube-cluster.sh probe|token|start|delete|vacate|owned" >&2; exit 64 ;;
+  probe | token | start | delete | vacate | sweep | owned) ;;
+  *) echo "usage: minikube-cluster.sh probe|token|start|delete|vacate|sweep|owned" >&2; exit 64 ;;
 esac
 if [ "$verb" = token ]; then
-  od -An -N16 -tx1 /dev/urandom | tr -d ' \n'
-  echo
+  # An update of the token's resource (new inputs) keeps the token: a new one would make the stack's
+  # clusters another state's until each proved itself by its instance.
+  kept=${PULUMI_COMMAND_STDOUT:-}
+  kept=${kept//[^0-9a-f]/}
+  if [ -n "$kept" ]; then
+    printf '%s\n' "$kept"
+  else
+    od -An -N16 -tx1 /dev/urandom | tr -d ' \n'
+    echo
+  fi
   exit 0
 fi
 
@@ -59,7 +71,7 @@ if [ "$verb" = owned ]; then
   done
   exit 0
 fi
-: "${PROFILE:?}"
+[ "$verb" = sweep ] || : "${PROFILE:?}"
 if [ "$verb" = probe ]; then
   if [ ! -d "$profiles/$PROFILE" ]; then
     echo profile=absent
@@ -78,9 +90,11 @@ log() { printf '[minikube-cluster] %s\n' "$*" >&2; }
 held=${PULUMI_COMMAND_STDOUT:-}
 held=${held//[^0-9a-f]/}
 instance=$held
-if [ "$verb" != start ] && [ ! -d "$profiles/$PROFILE" ]; then
-  log "minikube profile $PROFILE is gone already"
-  exit 0
+if [ "$verb" = delete ] || [ "$verb" = vacate ]; then
+  if [ ! -d "$profiles/$PROFILE" ]; then
+    log "minikube profile $PROFILE is gone already"
+    exit 0
+  fi
 fi
 if [ "$verb" = vacate ]; then
   : "${STACK_TOKEN:?}" "${CLUSTER_GENERATION:?}"
@@ -94,7 +108,11 @@ if [ "$verb" = delete ] && { [ -z "${STACK_TOKEN:-}" ] || [ -z "$held" ]; }; the
   log "leaving minikube profile $PROFILE: an earlier version of this lab made it, without a mark to prove it. Delete it yourself if it is yours and no longer needed: minikube delete --profile $PROFILE"
   exit 0
 fi
-: "${KUBERNETES_VERSION:?}" "${CPUS:?}" "${MEMORY_MIB:?}" "${STACK:?}" "${STACK_TOKEN:?}" "${CLUSTER_GENERATION:?}" "${CLUSTER_IDENTITY:?}"
+if [ "$verb" = sweep ]; then
+  : "${STACK:?}"
+else
+  : "${KUBERNETES_VERSION:?}" "${CPUS:?}" "${MEMORY_MIB:?}" "${STACK:?}" "${STACK_TOKEN:?}" "${CLUSTER_GENERATION:?}" "${CLUSTER_IDENTITY:?}"
+fi
 # minikube's work runs in a process group of its own, ended if `pulumi up` gives up on it: an
 # interrupted start leaves a profile marked as building, which the next `pulumi up` builds again.
 # shellcheck source=scripts/process-group.sh
@@ -135,7 +153,7 @@ not_ours() { # NAME
     echo "it has no mark of this lab: it was made by hand or by another tool"
   elif [ "$(sed -n 's/^token=//p' "$file")" != "$STACK_TOKEN" ] &&
     ! { [ "$1" = "$PROFILE" ] && [ -n "$held" ] && [ "$(sed -n 's/^instance=//p' "$file")" = "$held" ]; }; then
-    echo "it belongs to stack $(sed -n 's/^stack=//p' "$file") of another Pulumi state"
+    echo "it belongs to stack $(sed -n 's/^stack=//p' "$file") of another Pulumi state (or of a state this stack no longer has, if it was removed or lost)"
   fi
 }
 refuse() { # WHY
@@ -200,5 +218,19 @@ case "$verb" in
       exit 0
     fi
     delete_profile "$PROFILE"
+    ;;
+  sweep)
+    # The token's resource goes after every cluster resource of the stack (they depend on it): a
+    # profile its token still marks is held by none of them, and is this stack's to delete.
+    token=$held
+    [ -n "$token" ] || exit 0
+    for file in "$profiles"/*/"$mark_name"; do
+      [ -f "$file" ] || continue
+      if [ "$(sed -n 's/^token=//p' "$file")" = "$token" ] && [ "$(sed -n 's/^stack=//p' "$file")" = "$STACK" ]; then
+        other=$(basename "$(dirname "$file")")
+        log "deleting minikube profile $other: this stack's cluster, held by no cluster resource of its state (a build that failed once minikube had made it, or a new cluster the engine never recorded)"
+        delete_profile "$other"
+      fi
+    done
     ;;
 esac

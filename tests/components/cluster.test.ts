@@ -56,6 +56,16 @@ describe("MinikubeCluster", () => {
     expect(start.order).toBeGreaterThan(token.order);
   });
 
+  test("the token is kept on an update, and its delete, last in a destroy, sweeps what the token still marks", async () => {
+    const token = (await runCluster()).one("command:local:Command", "-owner");
+    expect(token.inputs).toMatchObject({
+      create: "bash scripts/minikube-cluster.sh token",
+      delete: "bash scripts/minikube-cluster.sh sweep",
+      environment: { STACK: "organization/istio-exit-study/dev" },
+      addPreviousOutputInEnv: true,
+    });
+  });
+
   test("deletes the profile through the script, which reads back the instance its create printed", async () => {
     const start = minikubeOf(await runCluster());
     expect(start.inputs.delete).toBe("bash scripts/minikube-cluster.sh delete");

@@ -37,6 +37,8 @@ const start = (lab: Lab, profile: string) =>
   ok(lab, "minikube", ["start", "--profile", profile, "--kubernetes-version", "v1.35.1", "--cpus", "2", "--memory", "4096mb"]);
 /** Makes the minikube stand-in's next `verb` fail (engine/standins/minikube). */
 const failNext = (lab: Lab, verb: string) => fs.writeFileSync(path.join(lab.state, `minikube-fails-next-${verb}`), "");
+/** Makes the stand-in's next start fail once the cluster is up, as minikube's often does. */
+const failAfterNextStart = (lab: Lab) => fs.writeFileSync(path.join(lab.state, "minikube-fails-after-next-start"), "");
 const up = (lab: Lab) => run(lab, "pulumi", ["up", "--yes", "--skip-preview", "--non-interactive"]);
 
 describeWithToolchain(toolchain)("the lab touches only its own cluster, under the real engine", () => {
@@ -241,6 +243,63 @@ describeWithToolchain(toolchain)("the lab touches only its own cluster, under th
       await expectWholeLab(lab, profile);
       await pulumi(lab, "preview", "--expect-no-changes");
     }
+  });
+
+  test.each([
+    ["destroy", ["destroy"]],
+    ["destroy, then up", ["destroy", "up"]],
+    ["up", ["up"]],
+  ])("a first up whose minikube start fails once the cluster is up, then %s: no cluster is left unheld", async (_then, steps) => {
+    const profile = `engine-first-fails-${steps.join("-")}`;
+    lab = await newStack(`first-fails-${steps.join("-")}`, { profile });
+    profiles = [profile];
+    failAfterNextStart(lab);
+    expect((await up(lab)).code).not.toBe(0);
+    expect(await clusters(lab)).toEqual([profile]);
+
+    for (const step of steps) {
+      await pulumi(lab, step, "--yes", "--skip-preview");
+      if (step === "destroy") {
+        expect(await resources(lab)).toEqual([]);
+        expect(await settledLeftovers(lab)).toEqual({ clusters: [], processes: [] });
+      } else {
+        expect(await clusters(lab)).toEqual([profile]);
+        await expectWholeLab(lab, profile);
+        await pulumi(lab, "preview", "--expect-no-changes");
+      }
+    }
+  });
+
+  test("a profile change whose new start fails once the cluster is up, then destroy, leaves no cluster", async () => {
+    lab = await newStack("moved-fails", { profile: "engine-moved-fails-from" });
+    profiles = ["engine-moved-fails-from", "engine-moved-fails-to"];
+    await pulumi(lab, "up", "--yes", "--skip-preview");
+    await configure(lab, { profile: "engine-moved-fails-to" });
+    failAfterNextStart(lab);
+    expect((await up(lab)).code).not.toBe(0);
+    expect(await clusters(lab)).toEqual(["engine-moved-fails-to"]);
+
+    await pulumi(lab, "destroy", "--yes", "--skip-preview");
+    expect(await resources(lab)).toEqual([]);
+    expect(await clusters(lab)).toEqual([]);
+  });
+
+  test("a rebuild whose new cluster the engine never recorded (pulumi killed once the mark named it): destroy still deletes it", async () => {
+    lab = await newStack("crash-after-mark", { profile: "engine-crash-after-mark" });
+    profiles = ["engine-crash-after-mark"];
+    await pulumi(lab, "up", "--yes", "--skip-preview");
+    const before = path.join(lab.dir, "before-rebuild.json");
+    fs.writeFileSync(before, await pulumi(lab, "stack", "export"));
+    await configure(lab, { cpus: 3 });
+    await pulumi(lab, "up", "--yes", "--skip-preview");
+    // The state as a pulumi killed after the new generation's start marked the profile, and before
+    // the engine saved its create, leaves it: the old generation's resource, and the new one not at
+    // all (its pending create, which the next operation drops).
+    await pulumi(lab, "stack", "import", "--file", before);
+
+    await pulumi(lab, "destroy", "--yes", "--skip-preview");
+    expect(await resources(lab)).toEqual([]);
+    expect(await clusters(lab)).toEqual([]);
   });
 
   test("Istio by istioctl is installed again in a cluster made again after it was deleted by hand", async () => {

@@ -239,6 +239,31 @@ describe("minikube-cluster.sh", () => {
     expect(exists("lab")).toBe(false);
   });
 
+  test("token mints a token on a create and prints the one it holds on an update", async () => {
+    const created = await run("token", { PROFILE: "" });
+    expect(created.stdout).toMatch(/^[0-9a-f]{32}\n$/);
+    expect((await run("token", { PROFILE: "" })).stdout).not.toBe(created.stdout);
+    expect((await run("token", { PROFILE: "", PULUMI_COMMAND_STDOUT: created.stdout })).stdout).toBe(created.stdout);
+  });
+
+  test("sweep deletes every profile the stack's token marks, whatever its state, and nothing else", async () => {
+    profile("left-building", { state: "building", instance: "" });
+    profile("held-by-none", { instance: "0def" });
+    profile("same-token-other-stack", { stack: "organization/istio-exit-study/original" });
+    profile("another-state", { token: "b2b2" });
+    profile("by-hand");
+    const result = await run("sweep", { PROFILE: "", PULUMI_COMMAND_STDOUT: "a1a1\n", KUBERNETES_VERSION: "", CPUS: "" });
+    expect(result.code).toBe(0);
+    expect(["left-building", "held-by-none", "same-token-other-stack", "another-state", "by-hand"].map(exists)).toEqual([false, false, true, true, true]);
+    expect(result.stderr).toContain("deleting minikube profile left-building: this stack's cluster, held by no cluster resource of its state");
+  });
+
+  test("sweep of a token resource from before it printed its token deletes nothing", async () => {
+    profile("lab", { state: "building" });
+    expect((await run("sweep", { PROFILE: "", PULUMI_COMMAND_STDOUT: "" })).code).toBe(0);
+    expect([exists("lab"), calls()]).toEqual([true, ""]);
+  });
+
   test("killed as the command provider kills it, it leaves no minikube running", async () => {
     const started = spawn("/bin/sh", ["-c", `bash ${script} start`], { env: env({ FAKE_MINIKUBE_START_SECONDS: "60" }), stdio: "ignore" });
     const minikubes = () =>
