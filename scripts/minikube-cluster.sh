@@ -126,10 +126,11 @@ watch_launcher
 require_minikube() {
   command -v minikube >/dev/null || { log "minikube is not on PATH: install it from https://minikube.sigs.k8s.io/docs/start/"; exit 127; }
 }
+# The profile's folder is never made here: only claim makes it, so that a mark never lands in a
+# folder someone else made.
 write_mark() { # STATE
   local file tmp
   file=$(mark_file "$PROFILE")
-  mkdir -p "$(dirname "$file")"
   tmp=$(mktemp "$file.XXXXXX")
   printf 'stack=%s\ntoken=%s\ninstance=%s\ngeneration=%s\nidentity=%s\nstate=%s\n' \
     "$STACK" "$STACK_TOKEN" "$instance" "$CLUSTER_GENERATION" "$CLUSTER_IDENTITY" "$1" >"$tmp"
@@ -160,6 +161,12 @@ refuse() { # WHY
   log "refusing minikube profile $PROFILE: $1. Set another profile (pulumi config set profile NAME), or delete that cluster yourself if it is no longer needed: minikube delete --profile $PROFILE"
   exit 1
 }
+# Claims PROFILE's folder for this run (mkdir, which only one can win), and marks it as building:
+# refused if it exists (made by hand, or by another stack, meanwhile: WHY).
+claim() { # WHY
+  mkdir "$profiles/$PROFILE" 2>/dev/null || refuse "$1"
+  write_mark building
+}
 
 case "$verb" in
   start)
@@ -169,8 +176,8 @@ case "$verb" in
     # The profile is claimed before anything else happens: a folder made here is this run's alone
     # (mkdir is atomic), so that a person or another stack making the same profile meanwhile is
     # refused rather than adopted.
-    if mkdir "$profiles/$PROFILE" 2>/dev/null; then
-      write_mark building
+    if [ ! -d "$profiles/$PROFILE" ]; then
+      claim "it was made, by hand or by another tool, as this lab was about to build it"
     else
       why=$(not_ours "$PROFILE")
       [ -z "$why" ] || refuse "$why"
@@ -182,7 +189,9 @@ case "$verb" in
       else
         log "minikube profile $PROFILE is this stack's, built as $(mark_get identity) and $(mark_get state): deleting it to build $CLUSTER_IDENTITY"
         delete_profile "$PROFILE"
-        write_mark building
+        # Claimed again, as a new profile is: the folder is gone with the profile, and one made in
+        # this gap is someone else's.
+        claim "it was made again, by hand or by another tool, while this lab deleted its own"
       fi
     fi
     # A stack has one cluster: a profile it built before under another name goes.

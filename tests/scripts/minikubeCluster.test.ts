@@ -264,6 +264,15 @@ describe("minikube-cluster.sh", () => {
     expect([exists("lab"), calls()]).toEqual([true, ""]);
   });
 
+  test("a rebuild claims the profile again once it has deleted it: one made by hand in that gap is refused, not taken over", async () => {
+    profile("lab", { state: "building" });
+    const result = await run("start", { FAKE_MADE_BY_HAND_AFTER_DELETE: "1" });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("refusing minikube profile lab: it was made again, by hand or by another tool, while this lab deleted its own");
+    expect(fs.readdirSync(path.join(profiles, "lab"))).toEqual(["config.json"]);
+    expect(calls().split("\n").filter(Boolean).map((c) => c.split(" ")[0])).toEqual(["delete"]);
+  });
+
   test("killed as the command provider kills it, it leaves no minikube running", async () => {
     const started = spawn("/bin/sh", ["-c", `bash ${script} start`], { env: env({ FAKE_MINIKUBE_START_SECONDS: "60" }), stdio: "ignore" });
     const minikubes = () =>
