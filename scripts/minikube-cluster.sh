@@ -167,12 +167,29 @@ claim() { # WHY
   mkdir "$profiles/$PROFILE" 2>/dev/null || refuse "$1"
   write_mark building
 }
+# A profile of another stack's name that carries this stack's token: this state is a copy of that
+# stack's (pulumi stack export and import), or that stack renamed to this one. Either way this
+# state holds that cluster's resources, and deleting it here could delete another stack's cluster.
+copied_from() {
+  local file
+  for file in "$profiles"/*/"$mark_name"; do
+    [ -f "$file" ] || continue
+    if [ "$(sed -n 's/^token=//p' "$file")" = "$STACK_TOKEN" ] && [ "$(sed -n 's/^stack=//p' "$file")" != "$STACK" ]; then
+      printf '%s %s\n' "$(basename "$(dirname "$file")")" "$(sed -n 's/^stack=//p' "$file")"
+      return 0
+    fi
+  done
+}
 
 case "$verb" in
   start)
     require_minikube
     [ -n "$instance" ] || instance=$(bash "$0" token)
     mkdir -p "$profiles"
+    copy=$(copied_from)
+    if [ -n "$copy" ]; then
+      refuse "this stack's state holds the token of minikube profile ${copy%% *}, the cluster of stack ${copy#* }: this stack is a copy of that stack's state (pulumi stack export and import), or that stack renamed to this one, and its state holds that cluster. If it is a copy, remove this stack without deleting anything (pulumi stack rm --force), never pulumi destroy it, and make a new stack (pulumi stack init); if it was renamed, rename it back (pulumi stack rename), or delete the old cluster yourself (minikube delete --profile ${copy%% *}) and run pulumi up again"
+    fi
     # The profile is claimed before anything else happens: a folder made here is this run's alone
     # (mkdir is atomic), so that a person or another stack making the same profile meanwhile is
     # refused rather than adopted.
@@ -194,10 +211,12 @@ case "$verb" in
         claim "it was made again, by hand or by another tool, while this lab deleted its own"
       fi
     fi
-    # A stack has one cluster: a profile it built before under another name goes.
+    # A stack has one cluster: a profile it built before under another name goes. Only its own
+    # stack's (copied_from refused any other of this token).
     for other in "$profiles"/*/"$mark_name"; do
       other=$(basename "$(dirname "$other")")
-      if [ "$other" != "$PROFILE" ] && [ -f "$profiles/$other/$mark_name" ] && [ -z "$(not_ours "$other")" ]; then
+      if [ "$other" != "$PROFILE" ] && [ -f "$profiles/$other/$mark_name" ] && [ -z "$(not_ours "$other")" ] &&
+        [ "$(sed -n 's/^stack=//p' "$profiles/$other/$mark_name")" = "$STACK" ]; then
         log "deleting minikube profile $other, this stack's cluster before profile $PROFILE"
         delete_profile "$other"
       fi

@@ -302,6 +302,32 @@ describeWithToolchain(toolchain)("the lab touches only its own cluster, under th
     expect(await clusters(lab)).toEqual([]);
   });
 
+  test("a copy of the stack's state in another stack is refused before it touches the original's cluster", async () => {
+    lab = newLab("copied-state");
+    await pulumi(lab, "stack", "init", "original");
+    await configure(lab, fastConfigWithoutProfile(lab));
+    await pulumi(lab, "up", "--yes", "--skip-preview");
+    const original = (await outputs(lab)).kubeContext;
+    profiles = [original];
+    // pulumi stack export, then import into another stack: the URNs name the stack they are in.
+    const exported = (await pulumi(lab, "stack", "export")).split("urn:pulumi:original::").join("urn:pulumi:copy::");
+    fs.writeFileSync(path.join(lab.dir, "copy.json"), exported);
+    await pulumi(lab, "stack", "init", "copy");
+    await configure(lab, fastConfigWithoutProfile(lab));
+    await pulumi(lab, "stack", "import", "--file", path.join(lab.dir, "copy.json"));
+
+    const result = await up(lab);
+    expect(await clusters(lab)).toEqual([original]);
+    await expectWholeLab(lab, original);
+    expect(result.code).not.toBe(0);
+    expect(result.stdout + result.stderr).toContain(`this stack's state holds the token of minikube profile ${original}, the cluster of stack organization/istio-exit-study/original`);
+    // The way out the refusal gives: the copy forgotten, its resources left to the original.
+    await pulumi(lab, "stack", "rm", "--force", "--yes");
+    await pulumi(lab, "stack", "select", "original");
+    await expectWholeLab(lab, original);
+    await pulumi(lab, "preview", "--expect-no-changes");
+  });
+
   test("Istio by istioctl is installed again in a cluster made again after it was deleted by hand", async () => {
     lab = await newStack("istioctl-lost", { profile: "engine-istioctl-lost", istioInstaller: "istioctl" });
     profiles = ["engine-istioctl-lost"];

@@ -273,6 +273,18 @@ describe("minikube-cluster.sh", () => {
     expect(calls().split("\n").filter(Boolean).map((c) => c.split(" ")[0])).toEqual(["delete"]);
   });
 
+  test("start leaves a cluster of this token marked by another stack: a copy of a state never deletes the original's", async () => {
+    profile("original", { stack: "organization/istio-exit-study/original", instance: "0001" });
+    const result = await run("start");
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      "refusing minikube profile lab: this stack's state holds the token of minikube profile original, the cluster of stack organization/istio-exit-study/original",
+    );
+    expect(result.stderr).toContain("pulumi stack rm --force");
+    expect([exists("original"), exists("lab")]).toEqual([true, false]);
+    expect(calls()).toBe("");
+  });
+
   test("killed as the command provider kills it, it leaves no minikube running", async () => {
     const started = spawn("/bin/sh", ["-c", `bash ${script} start`], { env: env({ FAKE_MINIKUBE_START_SECONDS: "60" }), stdio: "ignore" });
     const minikubes = () =>
