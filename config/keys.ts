@@ -20,7 +20,7 @@ export const configKeys = {
     type: "string",
     default: "",
     description:
-      "minikube profile of the lab's own cluster; empty: istio-exit-study-<stack>. A profile the lab did not make, or another stack's, is refused.",
+      "minikube profile of the lab's own cluster; empty: istio-exit-study-<stack>-<digest of the stack's name and the minikube home>. A profile the lab did not make, or another stack's, is refused.",
   },
   kubernetesVersion: {
     type: "string",

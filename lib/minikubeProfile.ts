@@ -1,5 +1,6 @@
 import { execFileSync } from "child_process";
 import * as crypto from "crypto";
+import * as os from "os";
 import * as path from "path";
 
 /** What scripts/minikube-cluster.sh finds of a minikube profile, and the mark the lab left on it. */
@@ -86,16 +87,24 @@ function newGeneration(): string {
 
 const profilePrefix = "istio-exit-study";
 
+/** The folder minikube keeps its profiles in (localpath.MiniPath), as scripts/minikube-cluster.sh finds it. */
+export function minikubeHome(env: NodeJS.ProcessEnv = process.env, home: string = os.homedir()): string {
+  const set = env.MINIKUBE_HOME;
+  if (!set) return path.join(home, ".minikube");
+  return path.resolve(path.basename(set) === ".minikube" ? set : path.join(set, ".minikube"));
+}
+
 /**
  * The profile of a stack that sets none: the stack's own, so that two stacks of the project get
- * two clusters. A DNS label (minikube names containers and contexts after it); a stack name that
- * does not fit one as it is gets a digest of itself, so that two such names stay apart.
+ * two clusters, and of this minikube home's, so that two homes on one docker daemon (two users, a
+ * CI job given the host's docker socket, a shell with another MINIKUBE_HOME) never name two
+ * clusters alike: minikube's docker driver names a cluster's container after its profile alone.
+ * A DNS label (minikube names containers and contexts after it): the stack's name as one, then a
+ * digest of the name as it is and of the home, which keeps apart names made alike too.
  */
-export function defaultProfile(stackName: string): string {
+export function defaultProfile(stackName: string, home: string = minikubeHome()): string {
   const label = stackName.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/^-+|-+$/g, "");
-  const plain = `${profilePrefix}-${label}`;
-  if (label === stackName && plain.length <= 63) return plain;
-  const digest = crypto.createHash("sha256").update(stackName).digest("hex").slice(0, 6);
+  const digest = crypto.createHash("sha256").update(`${stackName}\0${home}`).digest("hex").slice(0, 6);
   return `${profilePrefix}-${label.slice(0, 63 - profilePrefix.length - 8).replace(/-+$/, "")}-${digest}`.replace(/--+/g, "-");
 }
 

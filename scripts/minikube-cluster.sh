@@ -21,6 +21,11 @@
 # profile (after `pulumi up --replace`, the new one; the old one's delete then leaves the profile
 # alone), the generation the program named that resource after, the identity it was built as, and
 # whether it is building, built or being deleted.
+# A profile of this home is its folder; a cluster is also a container in the docker (or podman)
+# daemon, named after the profile alone, which every minikube home using that daemon sees (another
+# user, a CI job given the host's docker socket, a shell with another MINIKUBE_HOME), and which
+# minikube's start and delete remove as abandoned when this home has no profile of that name: such
+# a container is refused, never left to minikube.
 # Env: PROFILE (owned and sweep: STACK only); start and delete: KUBERNETES_VERSION, CPUS, MEMORY_MIB, DRIVER (empty: minikube
 # chooses), STACK, STACK_TOKEN, CLUSTER_GENERATION, CLUSTER_IDENTITY, and PULUMI_COMMAND_STDOUT (the
 # provider's: what this resource's create printed, i.e. its instance id); vacate: STACK_TOKEN,
@@ -62,6 +67,21 @@ mark_file() { printf '%s/%s/%s\n' "$profiles" "$1" "$mark_name"; }
 # One value of PROFILE's mark (empty if none).
 mark_get() { sed -n "s/^$1=//p" "$(mark_file "$PROFILE")" 2>/dev/null | head -n 1; }
 
+# The runtime and name of a minikube cluster container of profile NAME in the docker or podman
+# daemon minikube's drivers would use, if any (the label minikube gives a profile's containers). A
+# daemon that does not answer is one minikube cannot reach either.
+cluster_container() { # NAME
+  local runtime found
+  for runtime in docker podman; do
+    command -v "$runtime" >/dev/null || continue
+    found=$("$runtime" ps -a --filter "label=name.minikube.sigs.k8s.io=$1" --format '{{.Names}}' 2>/dev/null) || continue
+    if [ -n "$found" ]; then
+      printf '%s (%s)\n' "$runtime" "$(printf '%s' "$found" | tr '\n' ' ' | sed 's/ $//')"
+      return 0
+    fi
+  done
+}
+
 if [ "$verb" = owned ]; then
   : "${STACK:?}"
   for file in "$profiles"/*/"$mark_name"; do
@@ -92,6 +112,13 @@ held=${held//[^0-9a-f]/}
 instance=$held
 if [ "$verb" = delete ] || [ "$verb" = vacate ]; then
   if [ ! -d "$profiles/$PROFILE" ]; then
+    # Not in this home: gone, unless its container runs (made from another MINIKUBE_HOME, where its
+    # mark is): then this stack must not forget it.
+    container=$(cluster_container "$PROFILE")
+    if [ -n "$container" ]; then
+      log "minikube profile $PROFILE is not in minikube home $(minikube_home), but its cluster's container runs in $container: another minikube home holds it, most likely the one this stack built it from. Run this again with MINIKUBE_HOME set to that home (the home is MINIKUBE_HOME/.minikube, or ~/.minikube without MINIKUBE_HOME); nothing was deleted"
+      exit 1
+    fi
     log "minikube profile $PROFILE is gone already"
     exit 0
   fi
@@ -162,9 +189,16 @@ refuse() { # WHY
   exit 1
 }
 # Claims PROFILE's folder for this run (mkdir, which only one can win), and marks it as building:
-# refused if it exists (made by hand, or by another stack, meanwhile: WHY).
+# refused if it exists (made by hand, or by another stack, meanwhile: WHY), or if a cluster container
+# of that name runs without it, which minikube start would delete as abandoned.
 claim() { # WHY
   mkdir "$profiles/$PROFILE" 2>/dev/null || refuse "$1"
+  local container
+  container=$(cluster_container "$PROFILE")
+  if [ -n "$container" ]; then
+    rmdir "$profiles/$PROFILE"
+    refuse "a cluster container of that name runs in $container, but minikube home $(minikube_home) has no profile $PROFILE: another minikube home made it (another user or CI job on this docker daemon, or a shell with another MINIKUBE_HOME), and minikube start would delete it as abandoned. Run this stack with the MINIKUBE_HOME that holds it if it is this stack's"
+  fi
   write_mark building
 }
 # A profile of another stack's name that carries this stack's token: this state is a copy of that

@@ -4,6 +4,7 @@ import * as path from "path";
 import { configKeys } from "../../config/keys";
 import { ConfigError } from "../../config/reader";
 import { readStudyConfig } from "../../config/study";
+import { defaultProfile } from "../../lib/minikubeProfile";
 
 const projectDir = path.resolve(__dirname, "../..");
 const read = (values: Record<string, string>) => readStudyConfig((key) => values[key], projectDir, "dev");
@@ -20,7 +21,7 @@ describe("readStudyConfig", () => {
     const config = read({});
     expect(config.cluster).toEqual({
       kubeContext: "",
-      profile: "istio-exit-study-dev",
+      profile: defaultProfile("dev"),
       kubernetesVersion: "v1.35.1",
       driver: "",
       cpus: 4,

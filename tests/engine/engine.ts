@@ -73,13 +73,23 @@ export interface Lab {
   log: string[];
 }
 
-export function newLab(label: string): Lab {
+/**
+ * A copy of the project with a shell of its own. `daemonOf`: another user of the same machine's
+ * docker daemon, as two users, a CI job given the host's docker socket, or a shell with another
+ * MINIKUBE_HOME are: its own checkout, Pulumi state, kubeconfig and minikube home, but the clusters
+ * (the containers of minikube's docker driver, engine/standins/minikube) of `daemonOf`'s engine state.
+ */
+export function newLab(label: string, options: { daemonOf?: Lab } = {}): Lab {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `engine-${label}-`));
   for (const file of projectFiles) fs.cpSync(path.join(projectDir, file), path.join(dir, file), { recursive: true });
   fs.symlinkSync(path.join(projectDir, "node_modules"), path.join(dir, "node_modules"));
   const state = path.join(dir, ".engine");
   const { env, missing } = engineShell(state);
-  return { dir, state, env, missing, log: [] };
+  if (options.daemonOf) {
+    env.ENGINE_STATE = options.daemonOf.env.ENGINE_STATE;
+    env.KWOK_WORKDIR = options.daemonOf.env.KWOK_WORKDIR;
+  }
+  return { dir, state: options.daemonOf?.state ?? state, env, missing, log: [] };
 }
 
 export interface Run {

@@ -54,13 +54,15 @@ describeWithToolchain(toolchain)("the lab touches only its own cluster, under th
 
   test("two stacks with the default profile and different sizes get a cluster each; one's destroy leaves the other", async () => {
     lab = newLab("two-stacks");
-    profiles = ["istio-exit-study-first", "istio-exit-study-second"];
     for (const [stack, cpus] of [["first", 2], ["second", 3]] as const) {
       await pulumi(lab, "stack", "init", stack);
       await configure(lab, { ...fastConfigWithoutProfile(lab), cpus });
       await pulumi(lab, "up", "--yes", "--skip-preview");
+      profiles.push((await outputs(lab)).kubeContext);
     }
-    expect(await clusters(lab)).toEqual(profiles);
+    expect(profiles[0]).toMatch(/^istio-exit-study-first-[0-9a-f]{6}$/);
+    expect(profiles[1]).toMatch(/^istio-exit-study-second-[0-9a-f]{6}$/);
+    expect(await clusters(lab)).toEqual([...profiles].sort());
     expect((await kubectlJson(lab, profiles[0], "get", "node", profiles[0])).status.capacity.cpu).toBe("2");
     expect((await kubectlJson(lab, profiles[1], "get", "node", profiles[1])).status.capacity.cpu).toBe("3");
 
@@ -326,6 +328,47 @@ describeWithToolchain(toolchain)("the lab touches only its own cluster, under th
     await pulumi(lab, "stack", "select", "original");
     await expectWholeLab(lab, original);
     await pulumi(lab, "preview", "--expect-no-changes");
+  });
+
+  test("two minikube homes on one docker daemon, each with a stack dev: a cluster each, and a destroy from the wrong home refuses", async () => {
+    lab = newLab("home-one");
+    const other = newLab("home-two", { daemonOf: lab });
+    try {
+      for (const one of [lab, other]) {
+        await pulumi(one, "stack", "init", "dev");
+        await configure(one, fastConfigWithoutProfile(one));
+      }
+      await pulumi(lab, "up", "--yes", "--skip-preview");
+      const first = (await outputs(lab)).kubeContext;
+      profiles = [first];
+      // What the first user does in the first cluster, which a cluster made anew would not have.
+      await ok(lab, "kubectl", ["--context", first, "create", "namespace", "first-users-work"]);
+      const second = await up(other);
+      await kubectlJson(lab, first, "get", "namespace", "first-users-work");
+      await expectWholeLab(lab, first);
+      expect(second.code).toBe(0);
+      const secondProfile = (await outputs(other)).kubeContext;
+      profiles.push(secondProfile);
+      expect(await clusters(lab)).toEqual([first, secondProfile].sort());
+
+      // The first stack's destroy from a shell whose MINIKUBE_HOME is the other one.
+      const destroy = await run(lab, "pulumi", ["destroy", "--yes", "--skip-preview", "--non-interactive"], { env: { MINIKUBE_HOME: other.env.MINIKUBE_HOME } });
+      expect(destroy.code).not.toBe(0);
+      expect(destroy.stdout + destroy.stderr).toContain(`minikube profile ${first} is not in minikube home ${other.env.MINIKUBE_HOME}/.minikube, but its cluster's container runs in docker`);
+      await expectWholeLab(lab, first);
+
+      // A profile the other home made is refused, and left running.
+      await configure(other, { profile: first });
+      const taken = await up(other);
+      expect(taken.code).not.toBe(0);
+      expect(taken.stdout + taken.stderr).toContain(`refusing minikube profile ${first}: a cluster container of that name runs in docker`);
+      await expectWholeLab(lab, first);
+
+      await pulumi(lab, "destroy", "--yes", "--skip-preview");
+      expect(await clusters(lab)).toEqual([secondProfile]);
+    } finally {
+      await tearDown(other);
+    }
   });
 
   test("Istio by istioctl is installed again in a cluster made again after it was deleted by hand", async () => {

@@ -5,6 +5,7 @@ import {
   defaultProfile,
   leftoverProfileWarnings,
   minikubeClusterIdentifier,
+  minikubeHome,
   parseProfileProbe,
   ProfileMark,
   ProfileRefused,
@@ -70,19 +71,35 @@ describe("clusterGeneration", () => {
 });
 
 describe("defaultProfile", () => {
+  const home = "/home/someone/.minikube";
   test("is the stack's own: two stacks, two clusters", () => {
-    expect(defaultProfile("dev")).toBe("istio-exit-study-dev");
-    expect(defaultProfile("standard")).toBe("istio-exit-study-standard");
+    expect(defaultProfile("dev", home)).toMatch(/^istio-exit-study-dev-[0-9a-f]{6}$/);
+    expect(defaultProfile("standard", home)).toMatch(/^istio-exit-study-standard-[0-9a-f]{6}$/);
+    expect(defaultProfile("dev", home)).toBe(defaultProfile("dev", home));
+  });
+
+  test("is this minikube home's: two homes on one docker daemon never name two clusters alike", () => {
+    expect(defaultProfile("dev", home)).not.toBe(defaultProfile("dev", "/home/another/.minikube"));
+    expect(defaultProfile("dev", home)).not.toBe(defaultProfile("dev", "/srv/ci/.minikube"));
   });
 
   test("a stack name that is no DNS label becomes one, with a digest that keeps such names apart", () => {
-    const [a, b] = [defaultProfile("Team_A.x"), defaultProfile("team-a-x")];
+    const [a, b] = [defaultProfile("Team_A.x", home), defaultProfile("team-a-x", home)];
     expect(a).toMatch(/^istio-exit-study-team-a-x-[0-9a-f]{6}$/);
-    expect(b).toBe("istio-exit-study-team-a-x");
-    const long = defaultProfile("x".repeat(100));
+    expect(b).toMatch(/^istio-exit-study-team-a-x-[0-9a-f]{6}$/);
+    expect(a).not.toBe(b);
+    const long = defaultProfile("x".repeat(100), home);
     expect(long.length).toBeLessThanOrEqual(63);
     expect(long).toMatch(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
-    expect(defaultProfile("___")).toMatch(/^istio-exit-study-[0-9a-f]{6}$/);
+    expect(defaultProfile("___", home)).toMatch(/^istio-exit-study-[0-9a-f]{6}$/);
+  });
+});
+
+describe("minikubeHome", () => {
+  test("is where minikube keeps its profiles: MINIKUBE_HOME's .minikube, or ~/.minikube", () => {
+    expect(minikubeHome({}, "/home/someone")).toBe("/home/someone/.minikube");
+    expect(minikubeHome({ MINIKUBE_HOME: "/srv/mk" }, "/home/someone")).toBe("/srv/mk/.minikube");
+    expect(minikubeHome({ MINIKUBE_HOME: "/srv/mk/.minikube" }, "/home/someone")).toBe("/srv/mk/.minikube");
   });
 });
 

@@ -1,4 +1,5 @@
 // The whole program under Pulumi's mocks, on an existing cluster (kubeContext).
+import { defaultProfile } from "../../lib/minikubeProfile";
 import { runStudy } from "../harness";
 import { withFakeIstio } from "../support/fakeIstio";
 
@@ -80,7 +81,7 @@ describe("an existing cluster (kubeContext)", () => {
 
   test("minikube is the default, and loads from the host", async () => {
     const run = await runStudy();
-    expect(run.one("command:local:Command", "rollout-test").inputs.environment).toMatchObject({ LOAD_FROM: "host", PROFILE: "istio-exit-study-dev" });
+    expect(run.one("command:local:Command", "rollout-test").inputs.environment).toMatchObject({ LOAD_FROM: "host", PROFILE: defaultProfile("dev") });
     expect(run.one("pulumi:providers:kubernetes").inputs.context).toBeUndefined();
   });
 });

@@ -1,4 +1,5 @@
 // The whole program, index.ts, under Pulumi's mocks: what it registers, in what order, and what a flip changes.
+import { defaultProfile } from "../../lib/minikubeProfile";
 import { builtGeneration, MockRun, runStudy, runStudyOnce } from "../harness";
 
 /** Inputs of every resource in the cluster and mesh layers, by name: what a flip must leave alone. */
@@ -30,7 +31,7 @@ describe("the study program", () => {
       ].sort(),
     );
     expect(run.outputs).toMatchObject({
-      kubeContext: "istio-exit-study-dev",
+      kubeContext: defaultProfile("dev"),
       namespace: "demo-site",
       injection: true,
       variant: "hook",
@@ -70,7 +71,7 @@ describe("the study program", () => {
   test("istioInstaller=istioctl replaces the Helm releases by the istioctl command", async () => {
     const run = await runStudy({ istioInstaller: "istioctl" });
     expect(run.all("kubernetes:helm.sh/v3:Release")).toEqual([]);
-    expect(run.one("command:local:Command", "istio-istioctl").inputs.environment.KUBE_CONTEXT).toBe("istio-exit-study-dev");
+    expect(run.one("command:local:Command", "istio-istioctl").inputs.environment.KUBE_CONTEXT).toBe(defaultProfile("dev"));
   });
 
   test.each([

@@ -285,6 +285,37 @@ describe("minikube-cluster.sh", () => {
     expect(calls()).toBe("");
   });
 
+  describe("one docker daemon, two minikube homes", () => {
+    const otherHome = () => path.join(state, "other-home");
+    const container = (name: string) => path.join(state, "docker", name);
+    const madeFrom = (name: string) => fs.readFileSync(path.join(container(name), "made-from"), "utf8").trim();
+
+    test("start refuses a profile whose cluster container another home made, and leaves that cluster running", async () => {
+      expect((await run("start")).code).toBe(0);
+      const result = await run("start", { MINIKUBE_HOME: otherHome(), STACK_TOKEN: "b2b2" });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain("refusing minikube profile lab: a cluster container of that name runs in docker (lab)");
+      expect(result.stderr).toContain(`minikube home ${otherHome()}/.minikube has no profile lab`);
+      expect(madeFrom("lab")).toBe(path.join(state, "home"));
+      expect(fs.existsSync(path.join(otherHome(), ".minikube/profiles/lab"))).toBe(false);
+      expect(calls().split("\n").filter(Boolean)).toHaveLength(1);
+    });
+
+    test.each(["delete", "vacate"])("%s from a shell with another MINIKUBE_HOME fails rather than forget a cluster that runs", async (verb) => {
+      const built = await run("start");
+      const result = await run(verb, { MINIKUBE_HOME: otherHome(), PULUMI_COMMAND_STDOUT: built.stdout });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(`minikube profile lab is not in minikube home ${otherHome()}/.minikube, but its cluster's container runs in docker (lab)`);
+      expect(result.stderr).toContain("MINIKUBE_HOME");
+      expect(madeFrom("lab")).toBe(path.join(state, "home"));
+    });
+
+    test("with the daemon down, which minikube cannot reach either, a profile gone from this home is gone", async () => {
+      const result = await run("delete", { PULUMI_COMMAND_STDOUT: "0abc\n", FAKE_DOCKER: "down" });
+      expect([result.code, calls()]).toEqual([0, ""]);
+    });
+  });
+
   test("killed as the command provider kills it, it leaves no minikube running", async () => {
     const started = spawn("/bin/sh", ["-c", `bash ${script} start`], { env: env({ FAKE_MINIKUBE_START_SECONDS: "60" }), stdio: "ignore" });
     const minikubes = () =>

@@ -16,6 +16,7 @@ const scripts = [
   "engine/install.sh",
   "engine/env.sh",
   "engine/standins/minikube",
+  "engine/standins/docker",
   "engine/node/node.sh",
 ];
 // Sourced by the scripts above, which set the shell's options for it.
