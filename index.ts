@@ -20,14 +20,14 @@ for (const warning of config.warnings) pulumi.log.warn(warning);
 
 // Cluster and mesh, both looked at first: the program stops before anything exists on a minikube
 // profile that is not this stack's, or on an Istio of another version than the configured one.
-const meshPlan = planStudyMesh(config.istio, config.cluster.kubeContext, __dirname);
 const stack = `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`;
+const meshPlan = planStudyMesh(config.istio, config.cluster.kubeContext, __dirname, stack);
 const cluster = studyCluster(config.cluster, config.istio.installer, stack, __dirname);
 
 // Mesh: one Istio for every case, or none when no case uses it, or the one found installed.
 const { kubeContext, provider, lifetime, ready: clusterReady, identity: clusterIdentity } = cluster;
 const istio = meshPlan.install
-  ? new Istio("istio", { settings: config.istio, kubeContext, provider, lifetime, clusterReady, clusterIdentity })
+  ? new Istio("istio", { settings: config.istio, stack, kubeContext, provider, lifetime, clusterReady, clusterIdentity })
   : undefined;
 const meshReady = istio ? [istio.ready] : [];
 

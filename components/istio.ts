@@ -7,6 +7,8 @@ import { ClusterLifetime } from "./cluster";
 
 export interface IstioArgs {
   settings: IstioSettings;
+  /** The stack's fully qualified name: the Istio it installs names it (scripts/detect-istio.sh). */
+  stack: string;
   /** Context of the cluster in the user's kubeconfig, for istioctl. */
   kubeContext: string;
   provider: k8s.Provider;
@@ -26,6 +28,8 @@ export const installedByLabels = (installer: "helm" | "istioctl") => ({
   "istio-exit-study/installed-by": "istio-exit-study",
   "istio-exit-study/installer": installer,
 });
+/** Names the stack that installed it: another stack uses it as it is, or is refused (lib/installedIstio.ts). */
+export const installedByAnnotations = (stack: string) => ({ "istio-exit-study/stack": stack });
 
 /**
  * Istio's control plane, ready (istiod's injection webhook serving) before anything depends on it:
@@ -43,15 +47,15 @@ export class Istio extends pulumi.ComponentResource {
     this.version = settings.version;
     this.ready =
       settings.installer === "helm"
-        ? this.installWithHelm(name, settings, provider, args.lifetime)
+        ? this.installWithHelm(name, settings, args.stack, provider, args.lifetime)
         : this.installWithIstioctl(name, args);
     this.registerOutputs({ version: this.version });
   }
 
-  private installWithHelm(name: string, settings: IstioSettings, provider: k8s.Provider, lifetime: ClusterLifetime): pulumi.Resource {
+  private installWithHelm(name: string, settings: IstioSettings, stack: string, provider: k8s.Provider, lifetime: ClusterLifetime): pulumi.Resource {
     const namespace = new k8s.core.v1.Namespace(
       `${name}-namespace`,
-      { metadata: { name: istioNamespace, labels: installedByLabels("helm") } },
+      { metadata: { name: istioNamespace, labels: installedByLabels("helm"), annotations: installedByAnnotations(stack) } },
       { parent: this, provider, ...lifetime },
     );
     let previous: pulumi.Resource = namespace;
@@ -72,12 +76,18 @@ export class Istio extends pulumi.ComponentResource {
     return previous;
   }
 
-  private installWithIstioctl(name: string, { settings, kubeContext, clusterReady, clusterIdentity, lifetime }: IstioArgs): pulumi.Resource {
+  /**
+   * istioctl installs only where no Istio is, under an installation of its own, and prints what it
+   * made; its delete removes exactly that, each object only if it is still the one it made (never
+   * `istioctl uninstall --purge`, which removes every Istio of a cluster).
+   */
+  private installWithIstioctl(name: string, { settings, stack, kubeContext, clusterReady, clusterIdentity, lifetime }: IstioArgs): pulumi.Resource {
     return new command.local.Command(
       `${name}-istioctl`,
       {
-        create: "bash scripts/istioctl-install.sh",
-        delete: 'istioctl uninstall --context "$KUBE_CONTEXT" --purge --skip-confirmation >&2',
+        create: "bash scripts/istioctl-install.sh create",
+        update: "bash scripts/istioctl-install.sh update",
+        delete: "bash scripts/istioctl-uninstall.sh",
         environment: {
           KUBE_CONTEXT: kubeContext,
           ISTIO_VERSION: settings.version,
@@ -85,10 +95,12 @@ export class Istio extends pulumi.ComponentResource {
           // gateway, which the lab's load never goes through (manifests/profiles/*.yaml of Istio).
           ISTIO_PROFILE: settings.mesh === "ambient" ? "ambient" : "minimal",
           ISTIO_PLATFORM: settings.platform,
+          STACK: stack,
         },
         // The context of a rebuilt cluster has the old name: only its identity tells it is new.
         triggers: [clusterIdentity],
-        addPreviousOutputInEnv: false,
+        // The record of what the install made (its stdout) reaches the update and the delete.
+        addPreviousOutputInEnv: true,
       },
       { parent: this, ...lifetime, dependsOn: [clusterReady] },
     );

@@ -14,11 +14,14 @@ export interface MeshPlan {
   version: string;
 }
 
-/** `found`: what an existing cluster (`kubeContext`) already runs; none on the lab's own minikube. */
-export function planMesh(istio: IstioSettings, found: InstalledIstio, kubeContext: string): MeshPlan {
+/**
+ * `found`: what an existing cluster (`kubeContext`) already runs; none on the lab's own minikube.
+ * `stack`: the stack's fully qualified name, which an Istio the lab installed names.
+ */
+export function planMesh(istio: IstioSettings, found: InstalledIstio, kubeContext: string, stack: string): MeshPlan {
   const { installer, version, chartRepo, mesh } = istio;
   if (mesh === "none") return { install: false, measuredOn: "none", inCluster: "none", version: "none" };
-  if (istioPlan(found, version, kubeContext, mesh === "ambient", installer) === "reuse") {
+  if (istioPlan(found, version, kubeContext, mesh === "ambient", installer, stack) === "reuse") {
     return { install: false, measuredOn: `found ${version}`, inCluster: `${version}, found installed`, version: `${version} (found installed)` };
   }
   return {
@@ -30,7 +33,7 @@ export function planMesh(istio: IstioSettings, found: InstalledIstio, kubeContex
 }
 
 /** The study's mesh: on a cluster of the user's (`kubeContext`), after asking it which Istio it runs. */
-export function planStudyMesh(istio: IstioSettings, kubeContext: string, projectDir: string): MeshPlan {
+export function planStudyMesh(istio: IstioSettings, kubeContext: string, projectDir: string, stack: string): MeshPlan {
   const found: InstalledIstio = kubeContext && istio.mesh !== "none" ? probeInstalledIstio(kubeContext, projectDir) : { owner: "none" };
-  return planMesh(istio, found, kubeContext);
+  return planMesh(istio, found, kubeContext, stack);
 }

@@ -14,6 +14,7 @@ function runIstio(settings: IstioSettings) {
       const clusterReady = new command.local.Command("cluster-ready", { create: "true" });
       const istio = new Istio("istio", {
         settings,
+        stack: "organization/istio-exit-study/dev",
         kubeContext: "istio-exit-study",
         provider,
         lifetime: {},
@@ -51,6 +52,15 @@ describe("Istio with Helm", () => {
     expect(run.all("command:local:Command").map((c) => c.name)).toEqual(["cluster-ready"]);
   });
 
+  test("labels istio-system as the lab's, installed by helm, and names the stack that installed it", async () => {
+    const namespace = (await runIstio(helm)).one("kubernetes:core/v1:Namespace");
+    expect(namespace.inputs.metadata).toEqual({
+      name: "istio-system",
+      labels: { "istio-exit-study/installed-by": "istio-exit-study", "istio-exit-study/installer": "helm" },
+      annotations: { "istio-exit-study/stack": "organization/istio-exit-study/dev" },
+    });
+  });
+
   test("takes another version and repository from config", async () => {
     const run = await runIstio({ ...helm, version: "1.30.2", chartRepo: "https://charts.example.com/istio" });
     for (const release of run.all("kubernetes:helm.sh/v3:Release")) {
@@ -81,8 +91,11 @@ describe("Istio with istioctl", () => {
     const run = await runIstio({ ...helm, installer: "istioctl" });
     expect(run.all("kubernetes:helm.sh/v3:Release")).toEqual([]);
     const install = run.one("command:local:Command", "-istioctl");
-    expect(install.inputs.create).toBe("bash scripts/istioctl-install.sh");
-    expect(install.inputs.delete).toBe('istioctl uninstall --context "$KUBE_CONTEXT" --purge --skip-confirmation >&2');
+    expect(install.inputs.create).toBe("bash scripts/istioctl-install.sh create");
+    expect(install.inputs.update).toBe("bash scripts/istioctl-install.sh update");
+    // Only what the install recorded, never a cluster-wide purge.
+    expect(install.inputs.delete).toBe("bash scripts/istioctl-uninstall.sh");
+    expect(install.inputs.addPreviousOutputInEnv).toBe(true);
     // A rebuilt cluster keeps its context's name: its identity makes istioctl install again.
     expect(install.inputs.triggers).toEqual(["minikube/istio-exit-study/v1.35.1/docker/4cpu/8192MiB"]);
     expect(install.inputs.environment).toEqual({
@@ -90,6 +103,7 @@ describe("Istio with istioctl", () => {
       ISTIO_VERSION: "1.31.1",
       ISTIO_PROFILE: "minimal",
       ISTIO_PLATFORM: "minikube",
+      STACK: "organization/istio-exit-study/dev",
     });
     expect(install.order).toBeGreaterThan(run.one("command:local:Command", "cluster-ready").order);
   });

@@ -3,7 +3,7 @@
 import * as fs from "fs";
 import * as http from "http";
 import * as path from "path";
-import { configure, describeWithToolchain, kubectlJson, Lab, newStack, ok, outputs, probeToolchain, pulumi, removeLab, run, stateNames } from "./engine";
+import { configure, describeWithToolchain, fastConfig, kubectlJson, Lab, newLab, newStack, ok, outputs, probeToolchain, pulumi, removeLab, run, stateNames } from "./engine";
 
 const toolchain = probeToolchain();
 const context = "engine-existing";
@@ -75,5 +75,126 @@ describeWithToolchain(toolchain)("an existing cluster (kubeContext) under the re
     );
     // Nothing but the stack itself, which the program registers before it reads its config.
     expect((await stateNames(lab)).filter((name) => name !== "istio-exit-study-lab")).toEqual([]);
+  });
+});
+
+/**
+ * Two stacks of the lab on one cluster of the user's, each with istioInstaller=istioctl: the lab
+ * installs Istio only where none is, removes only the objects its own installation made, and never
+ * runs a cluster-wide purge.
+ */
+describeWithToolchain(toolchain)("two stacks on one existing cluster, Istio by istioctl, under the real engine", () => {
+  const shared = "engine-shared-existing";
+  const elsewhere = "engine-elsewhere";
+  const version = toolchain.env.ENGINE_ISTIO_VERSION ?? "";
+  let lab: Lab;
+  const servers: http.Server[] = [];
+  const select = (stack: string) => pulumi(lab, "stack", "select", stack);
+  const istiod = (context: string, namespace = "istio-system") => kubectlJson(lab, context, "--namespace", namespace, "get", "deployment", "istiod");
+
+  beforeAll(async () => {
+    lab = newLab("existing-istioctl");
+    // Someone else's clusters, made by the minikube stand-in before the lab knows of them.
+    for (const cluster of [shared, elsewhere]) {
+      await ok(lab, "minikube", ["start", "--profile", cluster, "--kubernetes-version", "v1.35.1", "--cpus", "4", "--memory", "8192mb"]);
+    }
+    const demo = fs.readFileSync(path.join(lab.dir, "manifests/demo-site.yaml"), "utf8");
+    for (const [stack, port] of [["first", 31081], ["second", 31082]] as const) {
+      fs.writeFileSync(path.join(lab.dir, `manifests/${stack}.yaml`), demo.replace("      targetPort: http", `      targetPort: http\n      nodePort: ${port}`));
+      await pulumi(lab, "stack", "init", stack);
+      await configure(lab, {
+        ...fastConfig(lab, "unused"),
+        kubeContext: shared,
+        istioInstaller: "istioctl",
+        loadFrom: "host",
+        manifest: `manifests/${stack}.yaml`,
+        namespace: `${stack}-site`,
+      });
+      const server = http.createServer((_request, response) => response.end("<html>nginx</html>\n"));
+      await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
+      servers.push(server);
+    }
+  });
+
+  afterAll(async () => {
+    for (const server of servers) await new Promise((resolve) => server.close(resolve));
+    if (!lab) return;
+    const runs = [];
+    for (const stack of ["second", "first"]) {
+      await run(lab, "pulumi", ["stack", "select", stack, "--non-interactive"]);
+      runs.push(await run(lab, "pulumi", ["destroy", "--yes", "--non-interactive", "--skip-preview"]));
+    }
+    for (const cluster of [shared, elsewhere]) runs.push(await run(lab, "minikube", ["delete", "--profile", cluster]));
+    removeLab(lab, runs.every((r) => r.code === 0));
+  });
+
+  test("the second stack uses the first's Istio as it is, and its destroy leaves it", async () => {
+    await select("first");
+    await pulumi(lab, "up", "--yes", "--skip-preview");
+    expect((await outputs(lab)).istioVersion).toBe(version);
+    const installed = (await istiod(shared)).metadata.uid;
+
+    await select("second");
+    await pulumi(lab, "up", "--yes", "--skip-preview");
+    const second = await outputs(lab);
+    await pulumi(lab, "destroy", "--yes", "--skip-preview");
+    expect((await istiod(shared)).metadata.uid).toBe(installed);
+    await kubectlJson(lab, shared, "get", "mutatingwebhookconfiguration", "istio-sidecar-injector");
+    expect(second.istioVersion).toBe(`${version} (found installed)`);
+    expect((await stateNames(lab)).filter((name) => name.startsWith("istio-") && !name.startsWith("istio-exit-study-"))).toEqual([]);
+
+    await select("first");
+    await pulumi(lab, "preview", "--expect-no-changes");
+  });
+
+  test("a second stack of another istioVersion is refused before it creates anything, naming the first", async () => {
+    await select("second");
+    await configure(lab, { istioVersion: "1.30.2" });
+    const up = await run(lab, "pulumi", ["up", "--yes", "--skip-preview", "--non-interactive"]);
+    await configure(lab, { istioVersion: version });
+    expect(up.code).not.toBe(0);
+    expect(up.stdout + up.stderr).toContain(
+      `context ${shared} already runs Istio ${version}, installed by this lab's stack organization/istio-exit-study/first (which alone removes it, with its pulumi destroy), and config istioVersion is 1.30.2`,
+    );
+    expect((await stateNames(lab)).filter((name) => name !== "istio-exit-study-second")).toEqual([]);
+  });
+
+  test("with its context pointed at another cluster, the first's destroy leaves that cluster's Istio", async () => {
+    // The other cluster's own Istio, which its user installed with istioctl.
+    await ok(lab, "istioctl", ["install", "--context", elsewhere, "--set", "profile=minimal", "--skip-confirmation"]);
+    const theirs = (await istiod(elsewhere)).metadata.uid;
+    // The context is made anew, pointing at the other cluster (kwokctl names its entries kwok-<name>).
+    await ok(lab, "kubectl", ["config", "set-context", shared, `--cluster=kwok-${elsewhere}`, `--user=kwok-${elsewhere}`]);
+    try {
+      await select("first");
+      const destroy = await run(lab, "pulumi", ["destroy", "--yes", "--skip-preview", "--non-interactive"]);
+      expect((await istiod(elsewhere)).metadata.uid).toBe(theirs);
+      await kubectlJson(lab, elsewhere, "get", "mutatingwebhookconfiguration", "istio-sidecar-injector");
+      expect(destroy.code).toBe(0);
+      expect(destroy.stdout + destroy.stderr).toMatch(/Istio installation [0-9a-f]+ on context engine-shared-existing: 0 objects deleted/);
+    } finally {
+      await ok(lab, "kubectl", ["config", "set-context", shared, `--cluster=kwok-${shared}`, `--user=kwok-${shared}`]);
+    }
+  });
+
+  test("an Istio outside istio-system is found and used as it is; destroy leaves it", async () => {
+    // The first stack's Istio is left in the shared cluster by the test before: gone with it.
+    await ok(lab, "minikube", ["delete", "--profile", shared]);
+    await ok(lab, "minikube", ["start", "--profile", shared, "--kubernetes-version", "v1.35.1", "--cpus", "4", "--memory", "8192mb"]);
+    const iop = path.join(lab.dir, "user-mesh.yaml");
+    fs.writeFileSync(iop, "apiVersion: install.istio.io/v1alpha1\nkind: IstioOperator\nmetadata:\n  namespace: user-mesh\n");
+    await ok(lab, "istioctl", ["install", "--context", shared, "-f", iop, "--set", "profile=minimal", "--set", "values.global.istioNamespace=user-mesh", "--skip-confirmation"]);
+    const theirs = (await istiod(shared, "user-mesh")).metadata.uid;
+
+    await select("first");
+    await pulumi(lab, "up", "--yes", "--skip-preview");
+    const first = await outputs(lab);
+    await pulumi(lab, "destroy", "--yes", "--skip-preview");
+    expect((await istiod(shared, "user-mesh")).metadata.uid).toBe(theirs);
+    // Named after its namespace, as Istio's charts name a webhook outside istio-system.
+    await kubectlJson(lab, shared, "get", "mutatingwebhookconfiguration", "istio-sidecar-injector-user-mesh");
+    expect(first.istioVersion).toBe(`${version} (found installed)`);
+    const namespaces = (await kubectlJson(lab, shared, "get", "namespaces")).items.map((n: any) => n.metadata.name);
+    expect(namespaces).not.toContain("istio-system");
   });
 });
