@@ -74,6 +74,17 @@ describe("timedFailures", () => {
     ]);
   });
 
+  test("two failing requests back to back on one thread each keep their own kind: a line 2 ms after a request is the next one's", () => {
+    // A refused connect ends in a fraction of a millisecond, and the thread's next request starts at
+    // once; fortio's log times are rounded to the microsecond, so only that much slack is due.
+    const records = [
+      { startSeconds: 100.0, latencySeconds: 0.001, thread: 0, code: -1 },
+      { startSeconds: 100.0015, latencySeconds: 0.002, thread: 0, code: -1 },
+    ];
+    const log = [err(100.0009, 0, "dial tcp 10.0.0.1:80: connect: connection refused"), err(100.0034, 0, "read: connection reset by peer")];
+    expect(timedFailures(records, log, 100).map((f) => f.kind)).toEqual(["connectionRefused", "connectionReset"]);
+  });
+
   test("a kept connection found dead is retried: the last error line while the request ran decides", () => {
     const log = [{ ...err(100.002, 0, "EOF"), level: "info", msg: "Closing dead socket" }, err(100.004, 0, "connect: connection refused")];
     expect(timedFailures([record(100, -1)], log, 100)[0].kind).toBe("connectionRefused");
@@ -155,6 +166,16 @@ describe("fortioSummaryLines", () => {
     const parsed = parseRolloutOutput(["study-status: ok", "study-load: fortio", "study-sidecar: none", ...summary].join("\n"));
     expect(parsed.failures?.find((f) => f.kind === "other")).toEqual({ atSeconds: 0.5, kind: "other", code: -1, detail: "Unable to write: write: broken pipe" });
     expect(parsed.errors.other).toBe(1);
+  });
+
+  test("a request started before the stop and still running at it counts as sent, and as a failure once it failed", () => {
+    // Sent 0.5 s before the stop, it hangs until fortio's 2 s timeout, which ends after the stop.
+    const hanging = { startSeconds: 1019.5, latencySeconds: 2, thread: 5, code: -1 };
+    const timeout = { atSeconds: 1021.5, level: "err", thread: 5, msg: "Unable to connect", err: "dial tcp 10.0.0.1:80: i/o timeout" };
+    const summary = fortioSummaryLines({ records: [...records, hanging], log: [...log, timeout], restartAt: 1000, stopAt: 1020, qps: 10, pods: [] });
+    expect(summary[0]).toBe("study-requests: sent=301 asked=300 from=-10.000 to=20.000");
+    expect(summary.filter((l) => l.startsWith("study-failure: "))).toHaveLength(21);
+    expect(summary).toContain("study-failure: 19.500 timeout -1");
   });
 
   test("a request started after the stop is left out; no request, no line", () => {

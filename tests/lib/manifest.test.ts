@@ -84,8 +84,21 @@ describe("terminationGracePeriodSeconds", () => {
     expect(terminationGracePeriodSeconds({ ...hook, preStopSeconds: 100, proxyDrainSeconds: 100 })).toBeGreaterThanOrEqual(200);
   });
 
+  test("leaves 15 s above the preStop sleep and the drain that follows it", () => {
+    expect(terminationGracePeriodSeconds({ ...hook, preStopSeconds: 60 })).toBe(60 + 5 + 15);
+    expect(terminationGracePeriodSeconds({ ...hook, preStopSeconds: 100, proxyDrainSeconds: 100 })).toBe(100 + 100 + 15);
+    expect(terminationGracePeriodSeconds({ ...hook, preStopSeconds: 10, proxyPreStopSeconds: 40 })).toBe(40 + 5 + 15);
+  });
+
   test("keeps a longer grace period the manifest declares", () => {
     expect(terminationGracePeriodSeconds(hook, 120)).toBe(120);
+  });
+
+  test("raises a grace period the manifest declares shorter than the shutdown needs, in the Deployment too", () => {
+    expect(terminationGracePeriodSeconds({ ...hook, preStopSeconds: 60 }, 10)).toBe(60 + 5 + 15);
+    const manifest = structuredClone(demoSite);
+    manifest.deployment.spec.template.spec.terminationGracePeriodSeconds = 10;
+    expect(renderDeployment(manifest, "lab", 1, { ...hook, preStopSeconds: 60 }).spec.template.spec.terminationGracePeriodSeconds).toBe(80);
   });
   test("is Kubernetes' default 30 s when nothing needs more", () => {
     expect(terminationGracePeriodSeconds(nohook)).toBe(30);

@@ -190,6 +190,42 @@ describe("judgedResults", () => {
     expect(judgedResults([caseResult(byName("drain-hook"), [siege(seedHook)])])[0].baseline).toBeUndefined();
   });
 
+  const failedRun = parseRolloutOutput("study-status: failed rollout did not finish within 300s\nstudy-sidecar: classic\n");
+
+  test("a failed case is never a baseline: the fix has none, or the measured case of its setting", () => {
+    const failedBaseline = caseResult(byName("sidecar-hook"), [failedRun]);
+    expect(failedBaseline.status).toBe("failed");
+    const alone = judgedResults([failedBaseline, caseResult(byName("drain-hook"), [siege(seedHook)])]);
+    expect(alone[1].baseline).toBeUndefined();
+    // The failed one first, where a search that took any case would stop.
+    const measuredToo = { ...caseResult(byName("sidecar-hook"), [siege(text41x)]), case: "sidecar-hook-again" };
+    const judged = judgedResults([failedBaseline, measuredToo, caseResult(byName("drain-hook"), [siege(seedHook)])]);
+    expect(judged[2].baseline).toMatchObject({ case: "sidecar-hook-again", differs: true, rate: "lower" });
+  });
+
+  test("a fix's baseline has its preStopSeconds: a sidecar case with another sleep is not it", () => {
+    const shortSleep = caseResult({ ...byName("sidecar-hook"), name: "sidecar-hook-3s", preStopSeconds: 3 }, [siege(text41x)]);
+    expect(shortSleep.setting.preStopSeconds).toBe(3);
+    const sameSleep = caseResult(byName("sidecar-hook"), [siege(seedHook)]);
+    // The other sleep first, where a search that ignored the sleep would stop.
+    const judged = judgedResults([shortSleep, sameSleep, caseResult(byName("drain-hook"), [siege(seedHook)])]);
+    expect(judged[2].baseline).toEqual({ case: "sidecar-hook", pValue: 1, differs: false, rate: "same" });
+    // With no case of its sleep, none.
+    expect(judgedResults([shortSleep, caseResult(byName("drain-hook"), [siege(seedHook)])])[1].baseline).toBeUndefined();
+  });
+
+  test("a gate of 0 passes a case that lost nothing, and a rate exactly at the gate passes", () => {
+    const lossless = caseResult(byName("nomesh-hook"), [siege(seedHook)]);
+    expect(lossless.failures).toBe(0);
+    expect(judgedResults([lossless], 0)[0].aboveGate).toBe(false);
+    expect(verdictLines(judgedResults([lossless], 0), 0)).toEqual([]);
+    // 1 of 10,000 and 5 of 10,000 are 1 and 5 per 10,000 exactly, in floating point too.
+    const atGate = (failures: number) => ({ ...lossless, failures, requests: 10_000 });
+    expect(judgedResults([atGate(1)], 1)[0].aboveGate).toBe(false);
+    expect(judgedResults([atGate(5)], 5)[0].aboveGate).toBe(false);
+    expect(judgedResults([atGate(6)], 5)[0].aboveGate).toBe(true);
+  });
+
   test("the gate marks the cases above it, and the verdict names each with its figures", () => {
     const judged = judgedResults(results(), 10);
     expect(judged.map((r) => r.aboveGate)).toEqual([false, false, true, false, true]);

@@ -68,6 +68,13 @@ describe("fisherExactTwoSided", () => {
     expect(fisherExactTwoSided(3, 100, 10, 100)).toBeCloseTo(0.08179405297, 10);
   });
 
+  test("counts every table as likely as the one seen, though rounding makes their logarithms differ", () => {
+    // 9 of 10 against 6 of 20: the table with 1 of 10 is exactly as likely (Python's math.comb:
+    // 0.00519740129935...); without it 0.0027.
+    expect(fisherExactTwoSided(9, 10, 6, 20)).toBeCloseTo(0.0051974012993503, 12);
+    expect(fisherExactTwoSided(6, 20, 9, 10)).toBeCloseTo(0.0051974012993503, 12);
+  });
+
   test("gives 1 for the same counts, and is symmetric", () => {
     expect(fisherExactTwoSided(3, 100, 3, 100)).toBeCloseTo(1, 12);
     expect(fisherExactTwoSided(0, 64454, 41, 42845)).toBeCloseTo(fisherExactTwoSided(41, 42845, 0, 64454), 20);
