@@ -150,8 +150,29 @@ prepare_host() {
   done
 }
 
+# One real node at a time on this machine: two would share the cni0 bridge, its addresses and the
+# host's iptables chains and sysctls. The node's own processes hold one lock for as long as they run
+# (the run below inherits it; the programs it starts do not), so a second start waits for the first
+# node to go; and a stop holds another from before it ends those processes until the host is as it
+# was, which a start then waits for too.
+lock_dir=/run/lock
+node_lock=$lock_dir/istio-exit-study-real-node
+stop_lock=$lock_dir/istio-exit-study-real-node-stop
+hold_node_lock() {
+  mkdir -p "$lock_dir"
+  exec 8>"$node_lock"
+  if ! flock -n 8; then
+    log "another real node runs on this machine; waiting up to 30 min for it to stop"
+    flock -w 1800 8 || { log "another real node still runs on this machine: stop it (minikube delete --profile P), then start again"; exit 1; }
+  fi
+  exec 7>"$stop_lock"
+  flock -w 300 7 || { log "a real node's stop has not restored this machine within 5 min"; exit 1; }
+  exec 7>&-
+}
+
 start() {
   [ ! -e "$node/pid" ] || { log "already running"; return; }
+  hold_node_lock
   rm -rf "$node"
   write_configs
   prepare_host
@@ -181,7 +202,7 @@ run() {
   local pids=()
   trap 'kill "${pids[@]}" 2>/dev/null; wait' EXIT
   trap 'exit 0' TERM INT
-  "$ENGINE_BIN/containerd" --config "$node/containerd/config.toml" >>"$node/logs/containerd.log" 2>&1 &
+  "$ENGINE_BIN/containerd" --config "$node/containerd/config.toml" >>"$node/logs/containerd.log" 2>&1 8>&- &
   pids+=($!)
   for _ in $(seq 1 100); do
     [ -S "$node/containerd/containerd.sock" ] && break
@@ -192,9 +213,9 @@ run() {
     "$ENGINE_BIN/ctr" --address "$node/containerd/containerd.sock" -n k8s.io images import "$image" >>"$node/logs/containerd.log" 2>&1
   done
   "$ENGINE_BIN/kubelet" --config "$node/kubelet/config.yaml" --kubeconfig "$node/kubeconfig" --root-dir "$node/kubelet/root" \
-    --cert-dir "$node/kubelet/pki" --hostname-override "$profile" --node-ip "$node_ip" >>"$node/logs/kubelet.log" 2>&1 &
+    --cert-dir "$node/kubelet/pki" --hostname-override "$profile" --node-ip "$node_ip" >>"$node/logs/kubelet.log" 2>&1 8>&- &
   pids+=($!)
-  "$ENGINE_BIN/kube-proxy" --config "$node/kube-proxy.yaml" >>"$node/logs/kube-proxy.log" 2>&1 &
+  "$ENGINE_BIN/kube-proxy" --config "$node/kube-proxy.yaml" >>"$node/logs/kube-proxy.log" 2>&1 8>&- &
   pids+=($!)
   wait -n
   log "a node process ended"
@@ -202,6 +223,9 @@ run() {
 
 stop() {
   [ -d "$node" ] || return 0
+  mkdir -p "$lock_dir"
+  exec 7>"$stop_lock"
+  flock -w 300 7 || log "another real node's stop still runs; going on"
   local crictl=("$ENGINE_BIN/crictl" --runtime-endpoint "unix://$node/containerd/containerd.sock")
   # The pods first, through containerd, so that no container outlives its node.
   if [ -S "$node/containerd/containerd.sock" ]; then
