@@ -18,6 +18,8 @@ const scripts = [
   "engine/standins/minikube",
   "engine/standins/docker",
   "engine/node/node.sh",
+  "engine/node/observe.sh",
+  "engine/node/series.sh",
 ];
 // Sourced by the scripts above, which set the shell's options for it.
 const sourced = ["engine/common.sh", "engine/istio/parts.sh", "engine/node/parts.sh", ...sourcedScripts.map((f) => `scripts/${f}`)];
