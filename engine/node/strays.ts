@@ -65,8 +65,8 @@ export interface SynSend {
   accepted: boolean;
   /** The host answered a bare ACK of the pod with a RST within 10 ms: refused from TIME-WAIT. */
   refused: boolean;
-  /** The tuple's previous connection: how long before it last sent, who closed it first, and its last timestamp. */
-  previous?: { agoSeconds: number; podClosedFirst: boolean; olderTimestamp: boolean };
+  /** The tuple's previous connection: how long before it last sent, and whether this SYN's timestamp is older than its last. */
+  previous?: { agoSeconds: number; olderTimestamp: boolean };
 }
 
 export interface Connect {
@@ -80,7 +80,6 @@ export interface Connect {
 interface TupleHistory {
   lastClientAt: number;
   lastClientTsval?: number;
-  firstFin?: "pod" | "client";
 }
 
 /**
@@ -107,7 +106,6 @@ export function loadConnects(packets: Packet[], client = "10.88.0.1", loopbackMs
         ...(h && {
           previous: {
             agoSeconds: Math.round((p.at - h.lastClientAt) * 1000) / 1000,
-            podClosedFirst: h.firstFin === "pod",
             olderTimestamp: h.lastClientTsval !== undefined && p.tsval !== undefined && before32(p.tsval, h.lastClientTsval),
           },
         }),
@@ -134,11 +132,8 @@ export function loadConnects(packets: Packet[], client = "10.88.0.1", loopbackMs
     if (h) {
       h.lastClientAt = p.at;
       if (p.tsval !== undefined) h.lastClientTsval = p.tsval;
-      if (p.flags.includes("F") && !h.firstFin) h.firstFin = "client";
     }
   }
-  // Who closed first, for the pod's side: its FIN comes back with the destination turned back, so
-  // it is matched by the client's ACK of it; a client FIN seen first says the client closed first.
   return [...connects.values()].sort((a, b) => a.at - b.at);
 }
 
