@@ -47,7 +47,8 @@ describeWithToolchain(toolchain)("an existing cluster (kubeContext) under the re
   });
 
   test("Istio of the same version, not the lab's, is found with kubectl and used as it is", async () => {
-    await ok(lab, "istioctl", ["install", "--context", context, "--set", "profile=default"]);
+    // The real istioctl asks before it installs, on a terminal or not.
+    await ok(lab, "istioctl", ["install", "--context", context, "--set", "profile=default", "--skip-confirmation"]);
     await pulumi(lab, "up", "--yes", "--skip-preview");
     const out = await outputs(lab);
     expect(out.istioVersion).toBe(`${toolchain.env.ENGINE_ISTIO_VERSION} (found installed)`);
