@@ -50,6 +50,7 @@ describe("scripts/detect-istio.sh, through probeInstalledIstio", () => {
       expect(() => probeInstalledIstio("nope", projectDir)).toThrow(/could not tell which Istio context nope has: error: context "nope" does not exist/);
     } finally {
       process.env.PATH = saved;
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -18,5 +18,6 @@ export function withFakeIstio<T>(istio: string, body: () => T): T {
     return body();
   } finally {
     process.env = saved;
+    fs.rmSync(state, { recursive: true, force: true });
   }
 }
