@@ -3,7 +3,7 @@ import * as path from "path";
 import { fortioConnections } from "./loadJob";
 import { TestSettings } from "./settings";
 import type { ErrorKind } from "./errorKinds";
-import { CaseResult } from "./results";
+import { CaseResult, shutdownRuleLagSeconds } from "./results";
 import { describeSetting, summaryTable } from "./summary";
 
 const escapeXml = (text: string) => text.replace(/[<>&"]/g, (c) => `&${{ "<": "lt", ">": "gt", "&": "amp", '"': "quot" }[c]};`);
@@ -159,6 +159,20 @@ function fortioDetails(r: CaseResult): string[] {
   return lines;
 }
 
+/**
+ * The failures that started outside every old pod's shutdown, apart from the rollout's: how many,
+ * why the rollout cannot have caused them, and where to read what can.
+ */
+function outsideDetails(r: CaseResult): string[] {
+  if (r.status !== "ok" || !r.failuresOutsideShutdown) return [];
+  return [
+    `  - ${r.failuresOutsideShutdown} of the ${r.failures} failures started outside every old pod's shutdown (before its deletion, or ` +
+      `more than ${shutdownRuleLagSeconds} s after it was gone): the rollout cannot have caused them, and they are counted all the same. ` +
+      "From this machine through a NodePort, a load that opens many connections a second, or follows such a load within a minute, " +
+      "loses connects on its own: docs/results.md, \"Failures outside every old pod's shutdown\"",
+  ];
+}
+
 /** The connections fortio used, as each case's `connection` sized them. */
 function fortioConnectionsText(results: CaseResult[], test: TestSettings): string {
   const connections = [...new Set(results.filter((r) => r.load === "fortio").map((r) => r.setting.connection))];
@@ -196,7 +210,7 @@ function loadExplanation(results: CaseResult[], test: TestSettings): string[] {
 
 /** The report a person reads: the table, how the load ran, the two charts, and each case in detail. */
 export function reportMarkdown(title: string, results: CaseResult[], test: TestSettings): string {
-  const cases = results.flatMap((r) => [`- **${r.case || "study"}**: ${describeSetting(r.setting)}; \`${JSON.stringify(r.setting)}\``, ...fortioDetails(r)]);
+  const cases = results.flatMap((r) => [`- **${r.case || "study"}**: ${describeSetting(r.setting)}; \`${JSON.stringify(r.setting)}\``, ...fortioDetails(r), ...outsideDetails(r)]);
   return [
     `# ${title}`,
     "",

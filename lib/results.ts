@@ -1,7 +1,7 @@
 import { StudyCase } from "./settings";
 import type { ErrorKind } from "./errorKinds";
 import { asExpected, Expectation } from "./expectations";
-import { emptyErrorCounts, ErrorCounts, errorWindow, Latency, requestCounts, RolloutMeasurement } from "./rolloutOutput";
+import { emptyErrorCounts, ErrorCounts, errorWindow, Latency, PodLifetime, requestCounts, RolloutMeasurement } from "./rolloutOutput";
 import { failureRateInterval, per10k } from "./stats";
 
 /** The setting of a case, as the table and the report show it. */
@@ -92,6 +92,11 @@ export interface CaseResult {
   errorBins: { atSeconds: number; count: number }[];
   /** fortio: every failure of every run, from its run's restart. */
   failureTimes?: { atSeconds: number; kind: ErrorKind; detail?: string }[];
+  /**
+   * Timed failures, of all runs, that started outside every old pod's shutdown (failuresOutsideShutdown):
+   * not the rollout's; they are in `failures` all the same.
+   */
+  failuresOutsideShutdown?: number;
   oldPods: OldPod[];
   baseline?: BaselineComparison;
   /** Whether its failure rate is above the stack's maxFailuresPer10k. */
@@ -115,6 +120,50 @@ function meanOf<K extends string>(values: number[], key: K): { [key in K]?: numb
 function measuredAt(measurements: RolloutMeasurement[]): { measuredAt?: string } {
   const times = measurements.flatMap((m) => (m.restartAt ? [m.restartAt] : []));
   return times.length > 0 ? { measuredAt: new Date(Math.max(...times) * 1000).toISOString() } : {};
+}
+
+/**
+ * The kubelet may act on a deletion a little before the watch's event reaches this machine: a
+ * shutdown is taken to start this much before the deletion the measurement saw.
+ */
+export const shutdownWatchLagSeconds = 0.2;
+/**
+ * How long after a pod is gone new connections may still be sent to it: kube-proxy rewrites the
+ * node's rules at most once a second (minSyncPeriod), and a connection sent meanwhile to a pod just
+ * gone hangs until the load's timeout; half a second more for a sync that runs late.
+ */
+export const shutdownRuleLagSeconds = 1.5;
+
+/** An old pod's shutdown as a measurement sees it: deleted, and gone (null: never seen gone). */
+export type Shutdown = Pick<PodLifetime, "deletedSeconds" | "goneSeconds">;
+
+/**
+ * Whether a request that started `atSeconds` after the restart started within an old pod's
+ * shutdown, the only time the rollout can make it fail: from the pod's deletion (`fromSeconds`
+ * later at the earliest, when nothing in the pod stops serving before then) until kube-proxy has
+ * stopped sending it new connections, a moment after it is gone. A pod never seen gone may be sent
+ * requests until the end.
+ */
+export function withinShutdown(atSeconds: number, pods: Shutdown[], fromSeconds = 0): boolean {
+  return pods.some(
+    (p) => p.deletedSeconds + fromSeconds - shutdownWatchLagSeconds <= atSeconds && atSeconds <= (p.goneSeconds ?? Infinity) + shutdownRuleLagSeconds,
+  );
+}
+
+/**
+ * A run's timed failures that started outside every old pod's shutdown (withinShutdown): the
+ * rollout cannot have caused them; the load's path can (docs/results.md, "Failures outside
+ * every old pod's shutdown"). fortio times each failure; siege only those it prints a line for, per
+ * half second, and a bin counts here only if no shutdown reaches into it. Undefined when the run saw
+ * no old pod.
+ */
+export function failuresOutsideShutdown(m: RolloutMeasurement): number | undefined {
+  if (m.pods.length === 0) return undefined;
+  if (m.failures) return m.failures.filter((f) => !withinShutdown(f.atSeconds, m.pods)).length;
+  const binSeconds = 0.5;
+  const reached = (start: number) =>
+    m.pods.some((p) => p.deletedSeconds - shutdownWatchLagSeconds < start + binSeconds && start <= (p.goneSeconds ?? Infinity) + shutdownRuleLagSeconds);
+  return sum(m.errorBins.filter((b) => !reached(b.atSeconds)).map((b) => b.count));
 }
 
 /**
@@ -179,6 +228,7 @@ export function caseResult(studyCase: StudyCase, measurements: RolloutMeasuremen
   const windows = measurements.map(errorWindow).filter((w) => w !== undefined);
   const reports = measurements.flatMap((m) => (m.report ? [m.report] : []));
   const fortio = measurements.flatMap((m) => (m.fortio ? [m.fortio] : []));
+  const outside = measurements.map(failuresOutsideShutdown).filter((n) => n !== undefined);
   return {
     ...result,
     ...(asExpected(studyCase.expect, failures) !== undefined && { asExpected: asExpected(studyCase.expect, failures) }),
@@ -202,6 +252,7 @@ export function caseResult(studyCase: StudyCase, measurements: RolloutMeasuremen
       ...definedOnly({ latencyBefore: meanLatency(fortio.map((f) => f.latencyBefore)), latencyShutdown: meanLatency(fortio.map((f) => f.latencyShutdown)) }),
       failureTimes: measurements.flatMap((m) => (m.failures ?? []).map(({ atSeconds, kind, detail }) => ({ atSeconds, kind, ...(detail && { detail }) }))),
     }),
+    ...(outside.length > 0 && { failuresOutsideShutdown: sum(outside) }),
     rolloutSeconds: round2(mean(measurements.map((m) => m.rolloutSeconds ?? 0))),
     ...meanOf(measurements.flatMap((m) => (m.oldPodsGoneSeconds === undefined ? [] : [m.oldPodsGoneSeconds])), "oldPodsGoneSeconds"),
     ...(windows.length > 0 && {

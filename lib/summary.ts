@@ -24,9 +24,18 @@ export function summaryLine(result: CaseResult): string {
   if (result.status === "failed") return `${setting}: FAILED, ${result.reason}`;
   const runs = result.runs > 1 ? ` (mean of ${result.runs} runs)` : "";
   return (
-    `${setting}: ${result.availability!.toFixed(2)} % available${runs}, ${result.failures} of ${result.requests} requests failed, ` +
-    `${rateText(result)}, ${expectationText(result)}${result.aboveGate ? ", ABOVE THE GATE" : ""}`
+    `${setting}: ${result.availability!.toFixed(2)} % available${runs}, ${result.failures} of ${result.requests} requests failed` +
+    `${outsideText(result, " (", ")")}, ${rateText(result)}, ${expectationText(result)}${result.aboveGate ? ", ABOVE THE GATE" : ""}`
   );
+}
+
+/**
+ * `2 of them outside every old pod's shutdown`, between `before` and `after`, or nothing when every
+ * timed failure started within one: those the rollout cannot have caused, counted all the same.
+ */
+export function outsideText(r: CaseResult, before = "", after = ""): string {
+  if (!r.failuresOutsideShutdown) return "";
+  return `${before}${r.failuresOutsideShutdown} of them outside every old pod's shutdown${after}`;
 }
 
 /** The setting in a few words: the mesh, the hook, and the fix in use. */
@@ -78,7 +87,7 @@ export function summaryTable(results: CaseResult[]): string {
       `${r.failuresPer10k!.toFixed(2)} (${r.failuresPer10kLower!.toFixed(2)}–${r.failuresPer10kUpper!.toFixed(2)})${r.aboveGate ? " ABOVE THE GATE" : ""}`,
       expectationText(r),
       baseline,
-      kinds || "none",
+      `${kinds || "none"}${outsideText(r, "; ")}`,
       `${r.rolloutSeconds!.toFixed(1)} s`,
       r.oldPodsGoneSeconds === undefined ? "" : `${r.oldPodsGoneSeconds.toFixed(1)} s`,
       window,

@@ -3,8 +3,9 @@ import { readStudyConfig } from "../../config/study";
 import { StudyCase } from "../../lib/settings";
 import { parseRolloutOutput, RolloutMeasurement } from "../../lib/rolloutOutput";
 import { gateWarnings, judgedResults, verdictLines } from "../../lib/judgement";
-import { caseResult, oldPodsWithFailures } from "../../lib/results";
+import { caseResult, failuresOutsideShutdown, oldPodsWithFailures, withinShutdown } from "../../lib/results";
 import { describeSetting, summaryLine, summaryTable } from "../../lib/summary";
+import { reportMarkdown } from "../../lib/report";
 import { seedHook, seedNoHook, text41x } from "../fixtures/siegeReports";
 import { classicRolloutOutput } from "../harness";
 
@@ -145,6 +146,25 @@ describe("fortio's results", () => {
     ]);
   });
 
+  test("a failure outside every old pod's shutdown is counted apart, per run against that run's pods, and stays in the totals", () => {
+    const pods = ["study-pod: a deleted=0.5 gone=6.0", "study-pod: b deleted=5.0 gone=11.0"];
+    // Before the first deletion (less the watch's lag), and after the last pod's end plus kube-proxy's lag: outside.
+    const first = fortio(["study-failure: -1.09 timeout -1", "study-failure: 0.35 connectionRefused -1", "study-failure: 12.4 timeout -1", "study-failure: 12.6 timeout -1"], pods);
+    expect(failuresOutsideShutdown(first)).toBe(2);
+    // 0.35 is within run 1's first shutdown; in run 2, whose pods went earlier, 12.4 is outside too.
+    const second = fortio(["study-failure: 12.4 timeout -1"], ["study-pod: c deleted=1.0 gone=4.0"]);
+    const result = caseResult(byName("nomesh-hook"), [first, second]);
+    expect([result.failures, result.failuresOutsideShutdown, result.asExpected]).toEqual([5, 3, false]);
+    expect(summaryLine(result)).toContain("5 of 8000 requests failed (3 of them outside every old pod's shutdown), ");
+    expect(summaryTable([result])).toContain("connectionRefused 1, timeout 4; 3 of them outside every old pod's shutdown");
+    const report = reportMarkdown("t", [result], { warmupSeconds: 3, settleSeconds: 3, repeats: 2, qps: 100, concurrency: 10 } as any);
+    expect(report).toContain("3 of the 5 failures started outside every old pod's shutdown");
+    // None outside: nothing said; no old pod seen: nothing known.
+    const within = caseResult(byName("nomesh-hook"), [fortio(["study-failure: 0.6 connectionRefused -1"], pods)]);
+    expect([within.failuresOutsideShutdown, summaryLine(within).includes("outside")]).toEqual([0, false]);
+    expect(failuresOutsideShutdown(fortio(["study-failure: 0.6 timeout -1"], []))).toBeUndefined();
+  });
+
   test("every failure of every run is in failureTimes, with fortio's words for one of kind other", () => {
     const result = caseResult(byName("nomesh-nohook"), [fortio(["study-failure: -0.582 other -1 Unable to write: write: broken pipe"], []), fortio(["study-failure: 0.6 timeout -1"], [])]);
     expect(result.failureTimes).toEqual([
@@ -158,6 +178,26 @@ describe("fortio's results", () => {
     expect(result).toMatchObject({ load: "fortio", requests: 10000, failures: 1, failuresPer10k: 1, failuresPer10kLower: 0.03, expect: "lossy", asExpected: true });
     expect(result.failuresPer10kUpper).toBeCloseTo(5.57, 2);
     expect(caseResult(byName("nomesh-hook"), [fortio(["study-failure: 0.6 connectionRefused -1"], [])]).asExpected).toBe(false);
+  });
+});
+
+describe("an old pod's shutdown", () => {
+  const pods = [
+    { deletedSeconds: 1, goneSeconds: 2 },
+    { deletedSeconds: 5, goneSeconds: null },
+  ];
+  test("runs from its deletion, less the watch's lag, until kube-proxy's lag after it is gone; for a pod never seen gone, to the end", () => {
+    expect([0.79, 0.8, 3.5, 3.51, 4.79, 4.8, 99].map((t) => withinShutdown(t, pods))).toEqual([false, true, true, false, false, true, true]);
+  });
+  test("starts later when nothing in the pod stops serving before its preStop sleep ends", () => {
+    expect([0.8, 2.79, 2.8].map((t) => withinShutdown(t, [pods[0]], 2))).toEqual([false, false, true]);
+  });
+  test("siege's half-second bins count as outside only when no shutdown reaches into them", () => {
+    const siege = parseRolloutOutput(
+      ["study-status: ok", "study-load: siege", "study-sidecar: none", "study-pod: a deleted=1.0 gone=2.0", "study-error-bins: -1.0 2 0.5 3 3.0 4 3.5 5", seedHook].join("\n"),
+    );
+    // -1.0 ends before 0.8; 0.5 reaches 0.8; 3.0 starts before 3.5; 3.5 starts at its end: only -1.0 is outside.
+    expect(failuresOutsideShutdown(siege)).toBe(2);
   });
 });
 
