@@ -69,6 +69,9 @@ pod_namespaces() {
 }
 
 (
+  # Best effort, second after second: a pod that goes between the listing of the namespaces and
+  # nstat's reading of its counters fails that reading, and must not end the sampling.
+  set +e
   tick=0
   while :; do
     at=$(date +%s.%N)
