@@ -5,7 +5,8 @@
 #   node.sh start PROFILE   starts the node and waits until it is Ready
 #   node.sh stop PROFILE    stops it and undoes every change it made to this machine
 #   node.sh run PROFILE     (internal) the node's processes, in their mount namespace
-# What it changes on this machine, all undone by stop: the sysctls it records first (ip_forward,
+# What it changes on this machine, all undone by stop (or, for a node killed before its stop, by the
+# next node's start): the sysctls it records first (ip_forward,
 # route_localnet, and the kernel.panic, panic_on_oops and vm.overcommit_memory the kubelet sets), the
 # cni0 bridge and the pods' veths, kube-proxy's iptables chains, a guard chain of its own that drops
 # whatever a pod sends out of this machine, a route of the Service addresses into the bridge, and the
@@ -121,15 +122,38 @@ conntrack: {maxPerCore: 0, min: 0, tcpEstablishedTimeout: 0s, tcpCloseWaitTimeou
 EOF
 }
 
-# Before anything runs: what to restore, and the guards.
+# What a node changes on this machine is recorded as it is changed, in one record outside every
+# node's folder (/run, which a reboot empties along with the changes): a stop undoes only what its
+# own node recorded, and the next start undoes what a node killed before its stop left behind (the
+# engine suite killed with it, a session's end). A change made is one line: `chain`, `forward`,
+# `link`, `route`, `dir PATH`, `sysctl KEY=VALUE` (the value before).
+host_record=/run/istio-exit-study-real-node
+recorded() { grep -qxF -- "$*" "$host_record/changes" 2>/dev/null; }
+record() { printf '%s\n' "$*" >>"$host_record/changes"; }
+
+# Before anything runs: what to restore, and the guards. What the lab did not make itself stops it,
+# before it changes anything: it never takes over, nor later removes, a chain or a bridge of another's.
 prepare_host() {
+  if iptables -w -n -L "$guard_chain" >/dev/null 2>&1; then
+    log "this machine has an iptables chain $guard_chain that no real node of the lab recorded: remove it (iptables -D FORWARD -j $guard_chain; iptables -F $guard_chain; iptables -X $guard_chain), then start again"
+    exit 1
+  fi
+  if ip link show cni0 >/dev/null 2>&1; then
+    log "this machine has a network link cni0 that no real node of the lab recorded (another cluster's CNI?): a real node needs that name; remove it or run the node elsewhere"
+    exit 1
+  fi
+  mkdir "$host_record"
+  printf '%s\n' "$node" >"$host_record/node"
   local key
-  for key in "${sysctls[@]}"; do printf '%s=%s\n' "$key" "$(sysctl -n "$key")"; done >"$node/sysctls.before"
+  for key in "${sysctls[@]}"; do record "sysctl $key=$(sysctl -n "$key")"; done
   iptables -w -N "$guard_chain"
+  record chain
   iptables -w -A "$guard_chain" -s "$pod_cidr" ! -o cni0 -j DROP
   iptables -w -A "$guard_chain" -d "$pod_cidr" ! -i cni0 -j DROP
   iptables -w -I FORWARD 1 -j "$guard_chain"
+  record forward
   ip link add cni0 type bridge
+  record link
   ip addr add "$node_ip/${pod_cidr#*/}" dev cni0
   ip link set cni0 up
   # The Service addresses lead into the pods' bridge, which has no port out of this machine: the API
@@ -137,11 +161,12 @@ prepare_host() {
   # turning it into a pod's address on the way out; an address they do not turn goes nowhere. (A
   # blackhole route would fail the connect before those rules are looked at.)
   ip route add "$service_cidr" dev cni0
+  record route
   local dir
   for dir in "${private_dirs[@]}"; do
     if [ ! -e "$dir" ]; then
       mkdir -p "$dir"
-      printf '%s\n' "$dir" >>"$node/dirs.created"
+      record "dir $dir"
     fi
   done
   local subsystem
@@ -171,8 +196,21 @@ hold_node_lock() {
 }
 
 start() {
-  [ ! -e "$node/pid" ] || { log "already running"; return; }
+  if [ -e "$node/pid" ] && kill -0 "$(cat "$node/pid")" 2>/dev/null; then
+    log "already running"
+    return
+  fi
   hold_node_lock
+  # Holding the node lock, no node's processes run: a record left is that of a node killed before
+  # its stop.
+  if [ -d "$host_record" ]; then
+    local abandoned
+    abandoned=$(cat "$host_record/node" 2>/dev/null || true)
+    log "a real node ended without its stop (${abandoned:-its folder unrecorded}): ending what is left of it and restoring this machine first"
+    end_processes "$abandoned"
+    restore_host
+    [ -z "$abandoned" ] || rm -rf "$abandoned"
+  fi
   rm -rf "$node"
   write_configs
   prepare_host
@@ -221,26 +259,31 @@ run() {
   log "a node process ended"
 }
 
-stop() {
-  [ -d "$node" ] || return 0
-  mkdir -p "$lock_dir"
-  exec 7>"$stop_lock"
-  flock -w 300 7 || log "another real node's stop still runs; going on"
-  local crictl=("$ENGINE_BIN/crictl" --runtime-endpoint "unix://$node/containerd/containerd.sock")
+# Ends whatever still runs of the node whose folder is $1.
+end_processes() {
+  local folder=$1
+  [ -n "$folder" ] || return 0
+  local crictl=("$ENGINE_BIN/crictl" --runtime-endpoint "unix://$folder/containerd/containerd.sock")
   # The pods first, through containerd, so that no container outlives its node.
-  if [ -S "$node/containerd/containerd.sock" ]; then
+  if [ -S "$folder/containerd/containerd.sock" ]; then
     "${crictl[@]}" rmp --force --all >/dev/null 2>&1 || true
   fi
-  if [ -e "$node/pid" ]; then
-    kill -TERM "$(cat "$node/pid")" 2>/dev/null || true
+  if [ -e "$folder/pid" ]; then
+    kill -TERM "$(cat "$folder/pid")" 2>/dev/null || true
     for _ in $(seq 1 50); do
-      kill -0 "$(cat "$node/pid")" 2>/dev/null || break
+      kill -0 "$(cat "$folder/pid")" 2>/dev/null || break
       sleep 0.2
     done
-    rm -f "$node/pid"
+    rm -f "$folder/pid"
   fi
-  # Whatever still runs of the node: shims and containers name its folder, or live in its cgroups.
-  pkill -KILL -f "$node/" 2>/dev/null || true
+  # Shims and containers name its folder.
+  pkill -KILL -f "$folder/" 2>/dev/null || true
+}
+
+# Undoes what the record says a node changed, and the record: called only by the node that recorded
+# it, or by a start once that node is known gone.
+restore_host() {
+  # Whatever still runs of the node in its cgroups.
   local subsystem
   for subsystem in /sys/fs/cgroup/*/"$cgroup_root"; do
     [ -d "$subsystem" ] || continue
@@ -254,17 +297,30 @@ stop() {
   for save in iptables-save ip6tables-save; do
     "$save" | grep -v -- '-j KUBE-\|^:KUBE-\|^-A KUBE-' | "${save%-save}-restore" -w || log "could not remove the KUBE chains with ${save%-save}"
   done
-  ip link delete cni0 2>/dev/null || true
-  iptables -w -D FORWARD -j "$guard_chain" 2>/dev/null || true
-  iptables -w -F "$guard_chain" 2>/dev/null || true
-  iptables -w -X "$guard_chain" 2>/dev/null || true
-  ip route del "$service_cidr" dev cni0 2>/dev/null || true
-  if [ -f "$node/dirs.created" ]; then
-    while IFS= read -r dir; do rmdir "$dir" 2>/dev/null || true; done <"$node/dirs.created"
+  # The route goes with the link.
+  if recorded link; then ip link delete cni0 2>/dev/null || true; fi
+  if recorded forward; then iptables -w -D FORWARD -j "$guard_chain" 2>/dev/null || true; fi
+  if recorded chain; then
+    iptables -w -F "$guard_chain" 2>/dev/null || true
+    iptables -w -X "$guard_chain" 2>/dev/null || true
   fi
-  if [ -f "$node/sysctls.before" ]; then
-    while IFS= read -r setting; do sysctl -q -w "$setting" >/dev/null; done <"$node/sysctls.before"
-  fi
+  local kind value
+  while read -r kind value; do
+    case "$kind" in
+      dir) rmdir "$value" 2>/dev/null || true ;;
+      sysctl) sysctl -q -w "$value" >/dev/null ;;
+    esac
+  done < <(cat "$host_record/changes" 2>/dev/null || true)
+  rm -rf "$host_record"
+}
+
+stop() {
+  mkdir -p "$lock_dir"
+  exec 7>"$stop_lock"
+  flock -w 300 7 || log "another real node's stop still runs; going on"
+  end_processes "$node"
+  # This machine is restored by the node that changed it, and by no other.
+  if [ "$(cat "$host_record/node" 2>/dev/null || true)" = "$node" ]; then restore_host; fi
   rm -rf "$node"
 }
 
