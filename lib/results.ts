@@ -133,6 +133,12 @@ export const shutdownWatchLagSeconds = 0.2;
  * gone hangs until the load's timeout; half a second more for a sync that runs late.
  */
 export const shutdownRuleLagSeconds = 1.5;
+/**
+ * siege prints a failure when the request ends, not when it starts: a connect sent to a pod just
+ * gone ends with "No route to host" once the host's ARP gives up (3 probes a second apart), or at
+ * siege's own timeout (siege/siegerc, `timeout = 10`); a line may come that much after its start.
+ */
+export const siegeFailureEndLagSeconds = 10;
 
 /** An old pod's shutdown as a measurement sees it: deleted, and gone (null: never seen gone). */
 export type Shutdown = Pick<PodLifetime, "deletedSeconds" | "goneSeconds">;
@@ -153,16 +159,20 @@ export function withinShutdown(atSeconds: number, pods: Shutdown[], fromSeconds 
 /**
  * A run's timed failures that started outside every old pod's shutdown (withinShutdown): the
  * rollout cannot have caused them; the load's path can (docs/results.md, "Failures outside
- * every old pod's shutdown"). fortio times each failure; siege only those it prints a line for, per
- * half second, and a bin counts here only if no shutdown reaches into it. Undefined when the run saw
- * no old pod.
+ * every old pod's shutdown"). fortio times each failure by its start; siege only those it prints a
+ * line for, per half second, by their end, so a bin counts here only if no shutdown reaches into it,
+ * a shutdown's end taken siegeFailureEndLagSeconds later. Undefined when the run saw no old pod.
  */
 export function failuresOutsideShutdown(m: RolloutMeasurement): number | undefined {
   if (m.pods.length === 0) return undefined;
   if (m.failures) return m.failures.filter((f) => !withinShutdown(f.atSeconds, m.pods)).length;
   const binSeconds = 0.5;
   const reached = (start: number) =>
-    m.pods.some((p) => p.deletedSeconds - shutdownWatchLagSeconds < start + binSeconds && start <= (p.goneSeconds ?? Infinity) + shutdownRuleLagSeconds);
+    m.pods.some(
+      (p) =>
+        p.deletedSeconds - shutdownWatchLagSeconds < start + binSeconds &&
+        start <= (p.goneSeconds ?? Infinity) + shutdownRuleLagSeconds + siegeFailureEndLagSeconds,
+    );
   return sum(m.errorBins.filter((b) => !reached(b.atSeconds)).map((b) => b.count));
 }
 
