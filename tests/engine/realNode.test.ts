@@ -2,31 +2,16 @@
 // engine/node/node.sh) runs the demo site's nginx, and fortio, then siege, load it through the
 // NodePort that kube-proxy serves on 127.0.0.1, and from a load Job on the node through the Service's
 // cluster IP, while the lab's rolling restart replaces every pod.
-import { execFileSync } from "child_process";
-import * as fs from "fs";
 import * as path from "path";
 import { configure, describeWithToolchain, kwokParts, Lab, newStack, outputs, probeToolchain, pulumi, tearDown } from "./engine";
 import { explainFailures, OldPodShutdown } from "./failureTiming";
+import { hostState } from "./hostState";
 import { unansweredToPods, watchCounters } from "./netCounters";
 import { settledLeftovers } from "./observe";
 
 const toolchain = probeToolchain();
 const profile = "engine-real";
 const preStopSeconds = 5;
-
-/** What a real node changes on this machine, to compare before and after. */
-function hostState() {
-  const sysctl = (key: string) => fs.readFileSync(`/proc/sys/${key.replace(/\./g, "/")}`, "utf8").trim();
-  return {
-    kubeRules: execFileSync("iptables-save", { encoding: "utf8" }).split("\n").filter((line) => /KUBE|ISTIO-EXIT-STUDY/.test(line)),
-    links: execFileSync("ip", ["-br", "link"], { encoding: "utf8" }).split("\n").filter((line) => /^(cni0|veth)/.test(line)),
-    sysctls: ["net.ipv4.ip_forward", "net.ipv4.conf.all.route_localnet", "kernel.panic", "kernel.panic_on_oops", "vm.overcommit_memory"].map(
-      (key) => `${key}=${sysctl(key)}`,
-    ),
-    cgroups: fs.readdirSync("/sys/fs/cgroup").filter((subsystem) => fs.existsSync(`/sys/fs/cgroup/${subsystem}/istio-exit-study`)),
-    mounts: fs.readFileSync("/proc/mounts", "utf8").split("\n").filter((line) => line.includes("istio-exit-study")),
-  };
-}
 
 describeWithToolchain(toolchain, [...kwokParts, "fortio", "node", "node-images"])("the no-mesh cases on a real node", () => {
   let lab: Lab | undefined;
