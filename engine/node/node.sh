@@ -6,12 +6,12 @@
 #   node.sh stop PROFILE    stops it and undoes every change it made to this machine
 #   node.sh run PROFILE     (internal) the node's processes, in their mount namespace
 # What it changes on this machine, all undone by stop (or, for a node killed before its stop, by the
-# next node's start): the sysctls it records first (ip_forward,
-# route_localnet, and the kernel.panic, panic_on_oops and vm.overcommit_memory the kubelet sets), the
-# cni0 bridge and the pods' veths, kube-proxy's iptables chains, a guard chain of its own that drops
-# whatever a pod sends out of this machine, a route of the Service addresses into the bridge, and the
-# cgroups under /sys/fs/cgroup/*/istio-exit-study, and the empty folders it makes to mount tmpfs on
-# (/run/containerd, /run/netns, /var/lib/cni, /var/lib/kubelet, /var/log/pods, /var/log/containers).
+# next node's start): the sysctls it records first (ip_forward, route_localnet, and the kernel.panic,
+# panic_on_oops and vm.overcommit_memory the kubelet sets), the cni0 bridge and the pods' veths,
+# kube-proxy's iptables chains, a guard chain of its own that drops whatever a pod sends out of this
+# machine, a route of the Service addresses into the bridge, the cgroups under
+# /sys/fs/cgroup/*/istio-exit-study, and the empty folders it makes to mount tmpfs on (/run/containerd,
+# /run/netns, /var/lib/cni, /var/lib/kubelet, /var/log/pods, /var/log/containers).
 # Env: ENGINE_BIN, ENGINE_STATE, KUBECONFIG (with the context PROFILE).
 set -euo pipefail
 
