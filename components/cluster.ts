@@ -1,4 +1,6 @@
 import * as command from "@pulumi/command";
+import { execFileSync } from "child_process";
+import * as path from "path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { leftoverProfileWarnings, MinikubeClusterPlan, planMinikubeCluster, stackProfiles } from "../lib/minikubeProfile";
@@ -147,6 +149,22 @@ export class MinikubeCluster extends pulumi.ComponentResource implements StudyCl
 export interface ExistingClusterArgs {
   /** A context of the user's kubeconfig (the file $KUBECONFIG or ~/.kube/config names). */
   kubeContext: string;
+  /** The cluster the context reaches as the program runs (scripts/existing-cluster.sh record); "" if it does not answer. */
+  clusterUid: string;
+}
+
+/** The uid of the kube-system namespace of the cluster `kubeContext` reaches, "" if it does not answer. */
+export function readClusterUid(kubeContext: string, projectDir: string): string {
+  try {
+    return execFileSync("bash", [path.join(projectDir, "scripts/existing-cluster.sh"), "record"], {
+      env: { ...process.env, KUBE_CONTEXT: kubeContext },
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+      timeout: 60_000,
+    }).trim();
+  } catch {
+    return "";
+  }
 }
 
 /**
@@ -162,23 +180,56 @@ export class ExistingCluster extends pulumi.ComponentResource implements StudyCl
   readonly identity: string;
   /** Not minikube's: the test script asks the cluster for a node's address. */
   readonly minikubeProfile = "";
+  private readonly name: string;
+  private readonly clusterRecord: command.local.Command;
 
   constructor(name: string, args: ExistingClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("istio-exit-study:index:ExistingCluster", name, {}, opts);
+    this.name = name;
     this.kubeContext = args.kubeContext;
     // The context names the cluster: a new token or endpoint in the kubeconfig is no new cluster.
     this.identity = `context/${args.kubeContext}`;
+    // The study reaches the cluster by name through the context, which may be made anew for another
+    // cluster, where the same names (istio-system, Istio's Helm releases, a namespace) may be
+    // someone else's. The cluster is recorded, and everything the study does there comes after this
+    // record: when the program finds another cluster behind the context (KUBE_SYSTEM_UID), its update
+    // refuses before anything is created, changed or deleted there. A new context is a new record.
+    this.clusterRecord = new command.local.Command(
+      `${name}-identity`,
+      {
+        create: "bash scripts/existing-cluster.sh record",
+        update: "bash scripts/existing-cluster.sh update",
+        environment: { KUBE_CONTEXT: args.kubeContext, KUBE_SYSTEM_UID: args.clusterUid },
+        triggers: [args.kubeContext],
+        addPreviousOutputInEnv: true,
+      },
+      { parent: this },
+    );
     this.provider = new k8s.Provider(
       `${name}-k8s`,
       { context: args.kubeContext, clusterIdentifier: this.identity },
-      { parent: this },
+      { parent: this, dependsOn: [this.clusterRecord] },
     );
-    this.ready = this.provider;
+    this.ready = this.clusterRecord;
     this.registerOutputs({ kubeContext: this.kubeContext });
   }
 
-  /** What the study made here is deleted one by one, through the provider. */
-  holds(): void {}
+  /**
+   * What the study made here is deleted one by one, through the provider. This resource depends on
+   * all of it, so the engine deletes it first in a destroy (no program runs then, to find another
+   * cluster behind the context), and its delete refuses on another cluster than the one recorded.
+   */
+  holds(contents: pulumi.Resource[]): void {
+    new command.local.Command(
+      `${this.name}-identity-check`,
+      {
+        delete: "bash scripts/existing-cluster.sh check",
+        environment: { KUBE_CONTEXT: this.kubeContext, RECORDED_UID: this.clusterRecord.stdout },
+        addPreviousOutputInEnv: false,
+      },
+      { parent: this, dependsOn: contents },
+    );
+  }
 }
 
 /**
@@ -190,7 +241,7 @@ export class ExistingCluster extends pulumi.ComponentResource implements StudyCl
 export function studyCluster(settings: ClusterSettings, istioInstaller: IstioInstaller, stack: string, projectDir: string): StudyCluster {
   if (settings.kubeContext) {
     for (const warning of leftoverProfileWarnings(stackProfiles(stack, projectDir), settings.kubeContext)) pulumi.log.warn(warning);
-    return new ExistingCluster("cluster", { kubeContext: settings.kubeContext });
+    return new ExistingCluster("cluster", { kubeContext: settings.kubeContext, clusterUid: readClusterUid(settings.kubeContext, projectDir) });
   }
   return new MinikubeCluster("cluster", { settings, plan: planMinikubeCluster(settings, istioInstaller, stack, projectDir) });
 }

@@ -134,13 +134,15 @@ describe("MinikubeCluster", () => {
 });
 
 describe("ExistingCluster", () => {
-  test("creates nothing but a provider bound to the user's context, named by it", async () => {
+  test("creates nothing but a record of the cluster and a provider bound to the user's context, named by it", async () => {
     const run = await runMocked({}, () => {
       const { ExistingCluster } = require("../../components/cluster");
-      const cluster = new ExistingCluster("cluster", { kubeContext: "kind-lab" });
+      const cluster = new ExistingCluster("cluster", { kubeContext: "kind-lab", clusterUid: "0b9e3c1a" });
       return { kubeContext: cluster.kubeContext, lifetime: cluster.lifetime };
     });
-    expect(run.all("command:local:Command")).toEqual([]);
+    expect(run.all("command:local:Command").map((c) => [c.name, c.inputs.environment])).toEqual([
+      ["cluster-identity", { KUBE_CONTEXT: "kind-lab", KUBE_SYSTEM_UID: "0b9e3c1a" }],
+    ]);
     expect(run.one("pulumi:providers:kubernetes").inputs).toMatchObject({ context: "kind-lab", clusterIdentifier: "context/kind-lab" });
     expect(run.one("pulumi:providers:kubernetes").inputs.kubeconfig).toBeUndefined();
     expect(run.outputs.kubeContext).toBe("kind-lab");

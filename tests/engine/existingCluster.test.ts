@@ -82,7 +82,8 @@ describeWithToolchain(toolchain)("an existing cluster (kubeContext) under the re
 /**
  * Two stacks of the lab on one cluster of the user's, each with istioInstaller=istioctl: the lab
  * installs Istio only where none is, removes only the objects its own installation made, and never
- * runs a cluster-wide purge.
+ * runs a cluster-wide purge. A context made anew for another cluster: a destroy deletes nothing
+ * there, with istioctl or Helm, and forgets nothing.
  */
 describeWithToolchain(toolchain)("two stacks on one existing cluster, Istio by istioctl, under the real engine", () => {
   const shared = "engine-shared-existing";
@@ -92,6 +93,24 @@ describeWithToolchain(toolchain)("two stacks on one existing cluster, Istio by i
   const servers: http.Server[] = [];
   const select = (stack: string) => pulumi(lab, "stack", "select", stack);
   const istiod = (context: string, namespace = "istio-system") => kubectlJson(lab, context, "--namespace", namespace, "get", "deployment", "istiod");
+  /** istiod's uid in `context`, or "gone". */
+  const istiodUid = async (context: string) => {
+    const found = await run(lab, "kubectl", ["--context", context, "--namespace", "istio-system", "get", "deployment", "istiod", "-o", "jsonpath={.metadata.uid}"]);
+    return found.code === 0 && found.stdout ? found.stdout : "gone";
+  };
+  const refused = (result: { code: number; stdout: string; stderr: string }, context: string) =>
+    result.code !== 0 && (result.stdout + result.stderr).includes(`refusing to go on through context ${context}: it now reaches another cluster`);
+  const istioNamespaces = async (context: string) =>
+    (await kubectlJson(lab, context, "get", "namespaces")).items.map((n: any) => n.metadata.name).filter((n: string) => n === "istio-system");
+  /** The selected stack's `verb`, with `context` made anew to point at `other` (kwokctl names its entries kwok-<name>). */
+  const throughRepointedContext = async (verb: "up" | "destroy", context: string, other: string) => {
+    await ok(lab, "kubectl", ["config", "set-context", context, `--cluster=kwok-${other}`, `--user=kwok-${other}`]);
+    try {
+      return await run(lab, "pulumi", [verb, "--yes", "--skip-preview", "--non-interactive"]);
+    } finally {
+      await ok(lab, "kubectl", ["config", "set-context", context, `--cluster=kwok-${context}`, `--user=kwok-${context}`]);
+    }
+  };
 
   beforeAll(async () => {
     lab = newLab("existing-istioctl");
@@ -100,13 +119,13 @@ describeWithToolchain(toolchain)("two stacks on one existing cluster, Istio by i
       await ok(lab, "minikube", ["start", "--profile", cluster, "--kubernetes-version", "v1.35.1", "--cpus", "4", "--memory", "8192mb"]);
     }
     const demo = fs.readFileSync(path.join(lab.dir, "manifests/demo-site.yaml"), "utf8");
-    for (const [stack, port] of [["first", 31081], ["second", 31082]] as const) {
+    for (const [stack, port] of [["first", 31081], ["second", 31082], ["helm", 31083]] as const) {
       fs.writeFileSync(path.join(lab.dir, `manifests/${stack}.yaml`), demo.replace("      targetPort: http", `      targetPort: http\n      nodePort: ${port}`));
       await pulumi(lab, "stack", "init", stack);
       await configure(lab, {
         ...fastConfig(lab, "unused"),
-        kubeContext: shared,
-        istioInstaller: "istioctl",
+        kubeContext: stack === "helm" ? "engine-helm-existing" : shared,
+        istioInstaller: stack === "helm" ? "helm" : "istioctl",
         loadFrom: "host",
         manifest: `manifests/${stack}.yaml`,
         namespace: `${stack}-site`,
@@ -121,11 +140,11 @@ describeWithToolchain(toolchain)("two stacks on one existing cluster, Istio by i
     for (const server of servers) await new Promise((resolve) => server.close(resolve));
     if (!lab) return;
     const runs = [];
-    for (const stack of ["second", "first"]) {
+    for (const stack of ["helm", "second", "first"]) {
       await run(lab, "pulumi", ["stack", "select", stack, "--non-interactive"]);
       runs.push(await run(lab, "pulumi", ["destroy", "--yes", "--non-interactive", "--skip-preview"]));
     }
-    for (const cluster of [shared, elsewhere]) runs.push(await run(lab, "minikube", ["delete", "--profile", cluster]));
+    for (const cluster of [shared, elsewhere, "engine-helm-existing"]) runs.push(await run(lab, "minikube", ["delete", "--profile", cluster]));
     removeLab(lab, runs.every((r) => r.code === 0));
   });
 
@@ -160,26 +179,53 @@ describeWithToolchain(toolchain)("two stacks on one existing cluster, Istio by i
     expect((await stateNames(lab)).filter((name) => name !== "istio-exit-study-second")).toEqual([]);
   });
 
-  test("with its context pointed at another cluster, the first's destroy leaves that cluster's Istio", async () => {
+  test("with its context pointed at another cluster, the first's destroy is refused and leaves that cluster's Istio; pointed back, it removes its own", async () => {
     // The other cluster's own Istio, which its user installed with istioctl.
     await ok(lab, "istioctl", ["install", "--context", elsewhere, "--set", "profile=minimal", "--skip-confirmation"]);
-    const theirs = (await istiod(elsewhere)).metadata.uid;
-    // The context is made anew, pointing at the other cluster (kwokctl names its entries kwok-<name>).
-    await ok(lab, "kubectl", ["config", "set-context", shared, `--cluster=kwok-${elsewhere}`, `--user=kwok-${elsewhere}`]);
-    try {
-      await select("first");
-      const destroy = await run(lab, "pulumi", ["destroy", "--yes", "--skip-preview", "--non-interactive"]);
-      expect((await istiod(elsewhere)).metadata.uid).toBe(theirs);
-      await kubectlJson(lab, elsewhere, "get", "mutatingwebhookconfiguration", "istio-sidecar-injector");
-      expect(destroy.code).toBe(0);
-      expect(destroy.stdout + destroy.stderr).toMatch(/Istio installation [0-9a-f]+ on context engine-shared-existing: 0 objects deleted/);
-    } finally {
-      await ok(lab, "kubectl", ["config", "set-context", shared, `--cluster=kwok-${shared}`, `--user=kwok-${shared}`]);
+    const theirs = await istiodUid(elsewhere);
+    await select("first");
+    const destroy = await throughRepointedContext("destroy", shared, elsewhere);
+    const outcome = { theirs: await istiodUid(elsewhere), refused: refused(destroy, shared) };
+    // Nothing forgotten: from the cluster it was made in, the same destroy removes the lab's Istio.
+    await pulumi(lab, "destroy", "--yes", "--skip-preview");
+    expect({ ...outcome, ownLeft: await istioNamespaces(shared) }).toEqual({ theirs, refused: true, ownLeft: [] });
+  });
+
+  test("Istio by Helm: with its context pointed at another cluster, an up and a destroy are refused and delete nothing there, the same names included", async () => {
+    const own = "engine-helm-existing";
+    await ok(lab, "minikube", ["start", "--profile", own, "--kubernetes-version", "v1.35.1", "--cpus", "4", "--memory", "8192mb"]);
+    if ((await istioNamespaces(elsewhere)).length === 0) {
+      await ok(lab, "istioctl", ["install", "--context", elsewhere, "--set", "profile=minimal", "--skip-confirmation"]);
     }
+    const theirs = await istiodUid(elsewhere);
+    await select("helm");
+    await pulumi(lab, "up", "--yes", "--skip-preview");
+    expect((await kubectlJson(lab, own, "--namespace", "istio-system", "get", "secrets", "--selector", "owner=helm")).items.length).toBeGreaterThan(0);
+
+    // Helm's releases and istio-system are named alike in both clusters: deleted by name, theirs would
+    // go. An up finds their Istio, of the configured version, to use as it is, and so no longer
+    // declares the stack's own.
+    const outcomes = [];
+    for (const verb of ["up", "destroy"] as const) {
+      const result = await throughRepointedContext(verb, own, elsewhere);
+      outcomes.push({ verb, theirs: await istiodUid(elsewhere), refused: refused(result, own) });
+    }
+    expect(outcomes).toEqual([
+      { verb: "up", theirs, refused: true },
+      { verb: "destroy", theirs, refused: true },
+    ]);
+    // Forgotten, none of it: the refused destroy may have dropped only the measurement's records,
+    // which reach no cluster.
+    expect(await stateNames(lab)).toEqual(
+      expect.arrayContaining(["istio-namespace", "istio-base", "istio-istiod", "demo-site-namespace", "demo-site-deployment", "demo-site-service", "cluster-identity-check"]),
+    );
+    await pulumi(lab, "destroy", "--yes", "--skip-preview");
+    expect(await istioNamespaces(own)).toEqual([]);
+    expect(await istiodUid(elsewhere)).toBe(theirs);
   });
 
   test("an Istio outside istio-system is found and used as it is; destroy leaves it", async () => {
-    // The first stack's Istio is left in the shared cluster by the test before: gone with it.
+    // A cluster without the lab's Istio, whatever the tests before left in it.
     await ok(lab, "minikube", ["delete", "--profile", shared]);
     await ok(lab, "minikube", ["start", "--profile", shared, "--kubernetes-version", "v1.35.1", "--cpus", "4", "--memory", "8192mb"]);
     const iop = path.join(lab.dir, "user-mesh.yaml");

@@ -6,13 +6,38 @@ import { withFakeIstio } from "../support/fakeIstio";
 describe("an existing cluster (kubeContext)", () => {
   test("creates no minikube: the provider uses the context, and the test runs in the cluster by default", async () => {
     const run = await withFakeIstio("none", () => runStudy({ kubeContext: "kind-lab" }));
-    expect(run.all("command:local:Command").map((c) => c.name).sort()).toEqual(["rollout-test", "verdict-check"]);
+    expect(run.all("command:local:Command").map((c) => c.name).sort()).toEqual(["cluster-identity", "cluster-identity-check", "rollout-test", "verdict-check"]);
     expect(run.one("pulumi:providers:kubernetes").inputs).toMatchObject({ context: "kind-lab", clusterIdentifier: "context/kind-lab" });
     for (const r of run.resources.filter((r) => r.type.startsWith("kubernetes:"))) expect(r.provider).toMatch(/::cluster-k8s::/);
     const test = run.one("command:local:Command", "rollout-test");
     expect(test.inputs.environment).toMatchObject({ KUBE_CONTEXT: "kind-lab", PROFILE: "", LOAD_FROM: "cluster", LOAD_NAMESPACE: "demo-site-load" });
     expect(run.outputs.kubeContext).toBe("kind-lab");
   });
+
+  test.each([["none"], ["study helm"]])(
+    "the cluster is recorded before the study touches it, and checked after everything it put there, so that a destroy checks it first (Istio found: %s)",
+    async (found) => {
+      const slow = ["kubernetes:helm.sh/v3:Release", "kubernetes:core/v1:Namespace", "kubernetes:apps/v1:Deployment", "kubernetes:core/v1:Service"];
+      const run = await withFakeIstio(found, () =>
+        runStudy({ kubeContext: "kind-lab", injection: "true" }, { slowTypes: [...slow, "command:local:Command"] }),
+      );
+      const record = run.one("command:local:Command", "cluster-identity");
+      const check = run.one("command:local:Command", "cluster-identity-check");
+      const inCluster = run.resources.filter((r) => r.type.startsWith("kubernetes:"));
+      expect(inCluster.map((r) => r.name)).toEqual(expect.arrayContaining(["demo-site-namespace", "load-namespace", "istio-namespace", "istio-istiod"]));
+      for (const resource of inCluster) expect([resource.name, record.order < resource.order, check.order > resource.order]).toEqual([resource.name, true, true]);
+      expect(run.one("pulumi:providers:kubernetes").order).toBeGreaterThan(record.order);
+      expect(record.inputs).toMatchObject({
+        create: "bash scripts/existing-cluster.sh record",
+        update: "bash scripts/existing-cluster.sh update",
+        environment: { KUBE_CONTEXT: "kind-lab", KUBE_SYSTEM_UID: expect.any(String) },
+        triggers: ["kind-lab"],
+        addPreviousOutputInEnv: true,
+      });
+      expect(check.inputs).toMatchObject({ delete: "bash scripts/existing-cluster.sh check", environment: { KUBE_CONTEXT: "kind-lab" } });
+      expect(check.inputs.create).toBeUndefined();
+    },
+  );
 
   test("the load namespace is the study's own and exists before the first test", async () => {
     const run = await withFakeIstio("none", () =>
