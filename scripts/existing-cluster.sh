@@ -24,7 +24,8 @@ esac
 : "${KUBE_CONTEXT:?}"
 command -v kubectl >/dev/null || { echo "kubectl is not on PATH: install it from https://kubernetes.io/docs/tasks/tools/" >&2; exit 127; }
 log() { printf '[existing-cluster] %s\n' "$*" >&2; }
-identity() { kubectl --context "$KUBE_CONTEXT" get namespace kube-system -o 'jsonpath={.metadata.uid}'; }
+# A cluster that does not answer is told within seconds, not after TCP's own timeout.
+identity() { kubectl --context "$KUBE_CONTEXT" --request-timeout=20s get namespace kube-system -o 'jsonpath={.metadata.uid}'; }
 
 if [ "$verb" = record ]; then
   identity

@@ -18,7 +18,7 @@ function existingCluster(verb: string, { KUBE_SYSTEM_UID, RECORD }: { KUBE_SYSTE
       `#!/bin/sh
 echo "kubectl $*" >>'${calls}'
 [ -n "$KUBE_SYSTEM_UID" ] || { echo 'Unable to connect to the server: dial tcp 127.0.0.1:6443: connect: connection refused' >&2; exit 1; }
-[ "$*" = "--context lab get namespace kube-system -o jsonpath={.metadata.uid}" ] || { echo "unexpected: $*" >&2; exit 2; }
+[ "$*" = "--context lab --request-timeout=20s get namespace kube-system -o jsonpath={.metadata.uid}" ] || { echo "unexpected: $*" >&2; exit 2; }
 printf '%s' "$KUBE_SYSTEM_UID"
 `,
       { mode: 0o755 },
