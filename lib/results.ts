@@ -97,6 +97,8 @@ export interface CaseResult {
    * not the rollout's; they are in `failures` all the same.
    */
   failuresOutsideShutdown?: number;
+  /** A load in the cluster: how far its failures' times may be off, at most over the runs (clockUncertaintySeconds). */
+  clockUncertaintySeconds?: number;
   oldPods: OldPod[];
   baseline?: BaselineComparison;
   /** Whether its failure rate is above the stack's maxFailuresPer10k. */
@@ -148,11 +150,14 @@ export type Shutdown = Pick<PodLifetime, "deletedSeconds" | "goneSeconds">;
  * shutdown, the only time the rollout can make it fail: from the pod's deletion (`fromSeconds`
  * later at the earliest, when nothing in the pod stops serving before then) until kube-proxy has
  * stopped sending it new connections, a moment after it is gone. A pod never seen gone may be sent
- * requests until the end.
+ * requests until the end. `uncertaintySeconds`: how far `atSeconds` may be off (a load in the
+ * cluster times by the pod's clock: clockUncertaintySeconds), by which the shutdown is widened.
  */
-export function withinShutdown(atSeconds: number, pods: Shutdown[], fromSeconds = 0): boolean {
+export function withinShutdown(atSeconds: number, pods: Shutdown[], fromSeconds = 0, uncertaintySeconds = 0): boolean {
   return pods.some(
-    (p) => p.deletedSeconds + fromSeconds - shutdownWatchLagSeconds <= atSeconds && atSeconds <= (p.goneSeconds ?? Infinity) + shutdownRuleLagSeconds,
+    (p) =>
+      p.deletedSeconds + fromSeconds - shutdownWatchLagSeconds - uncertaintySeconds <= atSeconds &&
+      atSeconds <= (p.goneSeconds ?? Infinity) + shutdownRuleLagSeconds + uncertaintySeconds,
   );
 }
 
@@ -165,13 +170,14 @@ export function withinShutdown(atSeconds: number, pods: Shutdown[], fromSeconds 
  */
 export function failuresOutsideShutdown(m: RolloutMeasurement): number | undefined {
   if (m.pods.length === 0) return undefined;
-  if (m.failures) return m.failures.filter((f) => !withinShutdown(f.atSeconds, m.pods)).length;
+  const uncertainty = m.clockUncertaintySeconds ?? 0;
+  if (m.failures) return m.failures.filter((f) => !withinShutdown(f.atSeconds, m.pods, 0, uncertainty)).length;
   const binSeconds = 0.5;
   const reached = (start: number) =>
     m.pods.some(
       (p) =>
-        p.deletedSeconds - shutdownWatchLagSeconds < start + binSeconds &&
-        start <= (p.goneSeconds ?? Infinity) + shutdownRuleLagSeconds + siegeFailureEndLagSeconds,
+        p.deletedSeconds - shutdownWatchLagSeconds - uncertainty < start + binSeconds &&
+        start <= (p.goneSeconds ?? Infinity) + shutdownRuleLagSeconds + siegeFailureEndLagSeconds + uncertainty,
     );
   return sum(m.errorBins.filter((b) => !reached(b.atSeconds)).map((b) => b.count));
 }
@@ -239,6 +245,7 @@ export function caseResult(studyCase: StudyCase, measurements: RolloutMeasuremen
   const reports = measurements.flatMap((m) => (m.report ? [m.report] : []));
   const fortio = measurements.flatMap((m) => (m.fortio ? [m.fortio] : []));
   const outside = measurements.map(failuresOutsideShutdown).filter((n) => n !== undefined);
+  const uncertainties = measurements.flatMap((m) => (m.clockUncertaintySeconds === undefined ? [] : [m.clockUncertaintySeconds]));
   return {
     ...result,
     ...(asExpected(studyCase.expect, failures) !== undefined && { asExpected: asExpected(studyCase.expect, failures) }),
@@ -263,6 +270,7 @@ export function caseResult(studyCase: StudyCase, measurements: RolloutMeasuremen
       failureTimes: measurements.flatMap((m) => (m.failures ?? []).map(({ atSeconds, kind, detail }) => ({ atSeconds, kind, ...(detail && { detail }) }))),
     }),
     ...(outside.length > 0 && { failuresOutsideShutdown: sum(outside) }),
+    ...(uncertainties.length > 0 && { clockUncertaintySeconds: Math.max(...uncertainties) }),
     rolloutSeconds: round2(mean(measurements.map((m) => m.rolloutSeconds ?? 0))),
     ...meanOf(measurements.flatMap((m) => (m.oldPodsGoneSeconds === undefined ? [] : [m.oldPodsGoneSeconds])), "oldPodsGoneSeconds"),
     ...(windows.length > 0 && {

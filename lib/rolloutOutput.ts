@@ -61,6 +61,11 @@ export interface RolloutMeasurement {
   sidecar: string;
   /** When the restart was issued, in seconds since the epoch; a measurement that got that far has it. */
   restartAt?: number;
+  /**
+   * A load in the cluster: how far its times, put on this machine's clock by the pod's clock offset,
+   * may be off (half the width of the offset's bounds, scripts/rollout-test.sh measure_clock_offset).
+   */
+  clockUncertaintySeconds?: number;
   rolloutSeconds?: number;
   /** From the restart until the last old pod was gone: what a longer shutdown or drain costs. */
   oldPodsGoneSeconds?: number;
@@ -104,6 +109,7 @@ export function parseRolloutOutput(stdout: string): RolloutMeasurement {
   const [status = "failed the test script printed no status"] = studyLines(stdout, "status");
   const [rollout] = studyLines(stdout, "rollout-seconds");
   const [restartAt] = studyLines(stdout, "restart-at");
+  const [clockUncertainty] = studyLines(stdout, "clock-uncertainty-seconds");
   const [oldPodsGone] = studyLines(stdout, "old-pods-gone-seconds");
   const errors = emptyErrorCounts();
   for (const line of studyLines(stdout, "errors")) {
@@ -141,6 +147,7 @@ export function parseRolloutOutput(stdout: string): RolloutMeasurement {
   if (status !== "ok") measurement.reason = status.replace(/^failed\s*/, "");
   if (rollout !== undefined) measurement.rolloutSeconds = Number(rollout);
   if (restartAt !== undefined) measurement.restartAt = Number(restartAt);
+  if (clockUncertainty !== undefined) measurement.clockUncertaintySeconds = Number(clockUncertainty);
   if (oldPodsGone !== undefined) measurement.oldPodsGoneSeconds = Number(oldPodsGone);
   if (load === "fortio") {
     const figures = parseFortioFigures(stdout);

@@ -8,6 +8,7 @@
 #                                    the injector's sidecar, or the CNI agent's ambient enrollment;
 #                                    with a failed status too, once pods exist)
 #   study-restart-at: <s since the epoch>             (taken just before the restart was sent, this machine's clock)
+#   study-clock-uncertainty-seconds: <s>              (a load in the cluster: how far its times, put on this machine's clock, may be off)
 #   study-rollout-seconds: <s>                        (restart issued to rollout complete)
 #   study-old-pods-gone-seconds: <s>                  (restart issued to the last old pod gone)
 #   study-pod: <name> deleted=<s> gone=<s|never>      (old pods, relative to the restart, as a watch saw the events arrive)
@@ -70,7 +71,7 @@ sidecar_line() { if [ -n "$sidecar" ]; then printf 'study-sidecar: %s\n' "$sidec
 . "$(dirname "$0")/mesh-pods.sh"
 
 work=$(mktemp -d)
-load_pid="" service_pid="" watch_pid="" watchdog_pid="" load_pod="" clock_offset=0 sidecar=""
+load_pid="" service_pid="" watch_pid="" watchdog_pid="" load_pod="" clock_offset=0 clock_uncertainty="" sidecar=""
 cleanup() {
   # minikube service only cleans up its tunnel on SIGINT.
   for pid in "$load_pid" "$service_pid"; do
@@ -157,22 +158,46 @@ start_load_job() {
   done
   measurement_failed "the load Job did not start $LOAD within ${ROLLOUT_TIMEOUT_SECONDS}s: $(kube_load logs "job/$LOAD_JOB_NAME" --tail=3 2>&1 | tr '\n' ' ')"
 }
-# Errors are timed by the node's clock, the restart by this machine's: the difference, seen through
-# one exec (half its round trip is the uncertainty), puts both on one clock. The arguments: a command
-# of the load's image whose output starts with the pod's time, as seconds since the epoch, to the
-# microsecond at least. 0, said so, when it cannot be read.
+# Errors are timed by the node's clock, the restart by this machine's. An exec reads the pod's clock
+# somewhere within its round trip, and not in its middle: most of the trip comes before the command
+# runs (the API server, the kubelet, the runtime starting it), so a midpoint puts the reading too
+# early and the offset too high (on the engine's real node, whose clock is this machine's, one exec's
+# midpoint read 0.055-0.300 s, always ahead). So each exec only bounds the offset, between the pod's
+# reading minus the time after and minus the time before; three bound it tighter, together. The
+# offset is the middle of the bounds, and half their width how far each of the pod's times may be
+# off (study-clock-uncertainty-seconds), by which the lab widens every old pod's shutdown when it
+# sorts the load's failures (lib/results.ts, withinShutdown). Bounds that do not meet (a clock
+# stepped between two execs) give way to the tightest exec's. The arguments: a command of the load's
+# image whose output starts with the pod's time, as seconds since the epoch, to the microsecond at
+# least. 0, said so, when it cannot be read.
 measure_clock_offset() {
-  local before pod_now after
-  before=$(now)
-  pod_now=$({ kube_load exec "$load_pod" -- "$@" 2>&1 || true; } | grep -oE '[0-9]{9,}\.[0-9]{6,}' | awk 'NR == 1' || true)
-  after=$(now)
-  if [ -z "$pod_now" ]; then
+  local samples="" before pod_now after
+  for _ in 1 2 3; do
+    before=$(now)
+    pod_now=$({ kube_load exec "$load_pod" -- "$@" 2>&1 || true; } | grep -oE '[0-9]{9,}\.[0-9]{6,}' | awk 'NR == 1' || true)
+    after=$(now)
+    if [ -n "$pod_now" ]; then samples="$samples $before $pod_now $after"; fi
+  done
+  if [ -z "$samples" ]; then
     clock_offset=0
     log "could not read the load pod's clock ($*): its times are taken to be this machine's"
     return
   fi
-  clock_offset=$(awk -v b="$before" -v a="$after" -v p="$pod_now" 'BEGIN { printf "%.3f", p - (a + b) / 2 }')
-  log "the load pod's clock is ${clock_offset}s ahead of this machine's"
+  read -r clock_offset clock_uncertainty < <(printf '%s\n' "$samples" | clock_bounds)
+  log "the load pod's clock is ${clock_offset}s ahead of this machine's, to within ${clock_uncertainty}s"
+}
+# Reads "before pod after" triples on one line; prints the offset and its uncertainty.
+clock_bounds() {
+  awk '{
+    for (i = 1; i + 2 <= NF; i += 3) {
+      low = $(i + 1) - $(i + 2); high = $(i + 1) - $i
+      if (i == 1 || low > lowest) lowest = low
+      if (i == 1 || high < highest) highest = high
+      if (i == 1 || $(i + 2) - $i < trip) { trip = $(i + 2) - $i; tight_low = low; tight_high = high }
+    }
+    if (lowest > highest) { lowest = tight_low; highest = tight_high }
+    printf "%.3f %.3f\n", (lowest + highest) / 2, (highest - lowest) / 2
+  }'
 }
 
 case "$LOAD" in
@@ -266,6 +291,7 @@ printf 'study-status: %s\n' "$status"
 printf 'study-load: %s\n' "$LOAD"
 sidecar_line
 printf 'study-restart-at: %s\n' "$restart_at"
+[ -n "$clock_uncertainty" ] && printf 'study-clock-uncertainty-seconds: %s\n' "$clock_uncertainty"
 [ -n "$rollout_seconds" ] && printf 'study-rollout-seconds: %s\n' "$rollout_seconds"
 [ -n "$old_pods_gone_seconds" ] && printf 'study-old-pods-gone-seconds: %s\n' "$old_pods_gone_seconds"
 [ -n "$pod_lines" ] && printf '%s\n' "$pod_lines"

@@ -13,7 +13,7 @@ export type OldPodShutdown = Pick<OldPod, "deletedSeconds" | "goneSeconds">;
  * sending to it, a moment after it is gone (lib/results.ts, withinShutdown): those are the rollout's.
  * Any other is a stray, which the real node's scenario allows none of.
  */
-export function explainFailures(failures: TimedFailure[], pods: OldPodShutdown[], preStopSeconds: number) {
-  const duringShutdown = (f: TimedFailure) => withinShutdown(f.atSeconds, pods, preStopSeconds);
+export function explainFailures(failures: TimedFailure[], pods: OldPodShutdown[], preStopSeconds: number, clockUncertaintySeconds = 0) {
+  const duringShutdown = (f: TimedFailure) => withinShutdown(f.atSeconds, pods, preStopSeconds, clockUncertaintySeconds);
   return { rollout: failures.filter(duringShutdown), background: failures.filter((f) => !duringShutdown(f)) };
 }

@@ -77,7 +77,7 @@ describeWithToolchain(toolchain, [...kwokParts, "fortio", "node", "node-images"]
         const shutdowns = result.oldPods.map((p: OldPodShutdown) => [p.deletedSeconds, p.goneSeconds]);
         const strays: string[] =
           load === "fortio"
-            ? explainFailures(result.failureTimes, result.oldPods, result.case === "nomesh-hook" ? preStopSeconds : 0).background.map(
+            ? explainFailures(result.failureTimes, result.oldPods, result.case === "nomesh-hook" ? preStopSeconds : 0, result.clockUncertaintySeconds).background.map(
                 (f) => `${f.atSeconds} s ${f.kind}${f.detail ? ` (${f.detail})` : ""}`,
               )
             : result.failuresOutsideShutdown !== 0
@@ -111,7 +111,7 @@ describeWithToolchain(toolchain, [...kwokParts, "fortio", "node", "node-images"]
         expect(Math.abs(result.rateOutside - 100)).toBeLessThan(5);
         expect(Math.abs(result.rateShutdown - 100)).toBeLessThan(5);
       }
-      expect([load, loadFrom, explainFailures(lossy.failureTimes, lossy.oldPods, 0).rollout.length > 0]).toEqual([load, loadFrom, true]);
+      expect([load, loadFrom, explainFailures(lossy.failureTimes, lossy.oldPods, 0, lossy.clockUncertaintySeconds).rollout.length > 0]).toEqual([load, loadFrom, true]);
       expect(lossy.oldPods.reduce((sum: number, p: { failures: number }) => sum + p.failures, 0)).toBeGreaterThan(0);
       expect(lossy.failureTimes).toHaveLength(lossy.failures);
     }

@@ -192,6 +192,25 @@ describe("an old pod's shutdown", () => {
   test("starts later when nothing in the pod stops serving before its preStop sleep ends", () => {
     expect([0.8, 2.79, 2.8].map((t) => withinShutdown(t, [pods[0]], 2))).toEqual([false, false, true]);
   });
+  test("is widened at both ends by how far a time may be off (a load in the cluster times by the pod's clock)", () => {
+    expect([0.49, 0.5, 3.8, 3.81].map((t) => withinShutdown(t, [pods[0]], 0, 0.3))).toEqual([false, true, true, false]);
+  });
+  test("a cluster load's failures count as outside only beyond the uncertainty of its clock, the same for siege's bins", () => {
+    const run = (load: string, uncertainty: string[], lines: string[]) =>
+      parseRolloutOutput(["study-status: ok", `study-load: ${load}`, "study-sidecar: none", ...uncertainty, "study-pod: a deleted=1.0 gone=2.0", ...lines].join("\n"));
+    const fortioLines = ["study-requests: sent=4000 asked=4000 from=-5 to=35", "study-failure: 0.6 connectionRefused -1", "study-failure: 0.3 connectionRefused -1"];
+    // The watch's lag makes 0.8 the shutdown's start; 0.6 is within 0.3 of it, 0.3 not.
+    expect(failuresOutsideShutdown(run("fortio", [], fortioLines))).toBe(2);
+    expect(failuresOutsideShutdown(run("fortio", ["study-clock-uncertainty-seconds: 0.3"], fortioLines))).toBe(1);
+    const siegeLines = ["study-error-bins: 0.0 2", seedHook];
+    expect(failuresOutsideShutdown(run("siege", [], siegeLines))).toBe(2);
+    // The bin from 0.0 ends at 0.5, where the shutdown starts less 0.3; 0.35 reaches into it.
+    expect(failuresOutsideShutdown(run("siege", ["study-clock-uncertainty-seconds: 0.3"], siegeLines))).toBe(2);
+    expect(failuresOutsideShutdown(run("siege", ["study-clock-uncertainty-seconds: 0.35"], siegeLines))).toBe(0);
+    const runs = [run("fortio", ["study-clock-uncertainty-seconds: 0.3"], fortioLines), run("fortio", ["study-clock-uncertainty-seconds: 0.1"], fortioLines)];
+    // Each run's failures by its own clock's uncertainty (1 and 2 outside); the case shows the largest.
+    expect(caseResult(byName("nomesh-nohook"), runs)).toMatchObject({ clockUncertaintySeconds: 0.3, failuresOutsideShutdown: 3 });
+  });
   test("siege's half-second bins count as outside only when no shutdown reaches into them", () => {
     const siege = parseRolloutOutput(
       [

@@ -38,5 +38,18 @@ import { fakeClusterPerTest, haveSiege, inClusterLoad, runScript, siegeJobEnv } 
       const window = errorWindow(parseRolloutOutput(run.stdout))!;
       expect(Math.abs(window.firstErrorSeconds)).toBeLessThan(2);
     });
+
+    test("bounds the node's clock offset by each exec's round trip, which it spends mostly before the pod reads its clock, and says how sure it is", async () => {
+      // Each exec takes a second before its command runs, and little after: a midpoint would read
+      // the offset half a second high; the bounds hold the true one.
+      const run = await runScript(clusterEnv({ FAKE_POD_CLOCK_OFFSET: "30", FAKE_EXEC_START_SECONDS: "1" }));
+      const [, offset, within] = run.stderr.match(/the load pod's clock is (-?[\d.]+)s ahead of this machine's, to within ([\d.]+)s/) ?? [];
+      expect(Math.abs(Number(offset) - 30)).toBeLessThanOrEqual(Number(within));
+      const measurement = parseRolloutOutput(run.stdout);
+      expect(measurement.clockUncertaintySeconds).toBe(Number(within));
+      // Never tighter than the part of a trip after the pod's reading, never wider than a whole trip.
+      expect(Number(within)).toBeGreaterThan(0);
+      expect(Number(within)).toBeLessThan(1);
+    });
   });
 });
