@@ -22,7 +22,7 @@ const scripts = [
   "engine/node/series.sh",
 ];
 // Sourced by the scripts above, which set the shell's options for it.
-const sourced = ["engine/common.sh", "engine/istio/parts.sh", "engine/node/parts.sh", ...sourcedScripts.map((f) => `scripts/${f}`)];
+const sourced = ["engine/common.sh", "engine/istio/parts.sh", "engine/node/parts.sh", "engine/node/host.sh", ...sourcedScripts.map((f) => `scripts/${f}`)];
 const haveShellcheck = spawnSync("shellcheck", ["--version"]).status === 0;
 if (!haveShellcheck) console.warn("shellcheck is not on PATH: the script lint is skipped (apt-get install shellcheck)");
 
