@@ -86,7 +86,7 @@ export function newLab(label: string, options: { daemonOf?: Lab } = {}): Lab {
   const state = path.join(dir, ".engine");
   const { env, missing } = engineShell(state);
   // Each pulumi up or preview runs the program through ts-node, whose type check of the whole
-  // program took 14 to 25 s of every run here; npm test's tsc --noEmit (strict) checks the same
+  // program took 13 to 25 s of every run here; npm test's tsc --noEmit (strict) checks the same
   // files, and nothing in them is emitted by type (no const enum, no decorator metadata).
   env.PULUMI_NODEJS_TRANSPILE_ONLY = "true";
   if (options.daemonOf) {
