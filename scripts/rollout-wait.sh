@@ -20,15 +20,27 @@ rollout_pid="" pod_start_pid="" cannot_start=""
 # can be lost while the job is still between its fork and its exec, with the script's own TERM trap
 # in place (the pods' watch was left running so after rollout-test.sh's cleanup; a copy reduced to
 # that lost it 25 times in 200, and never without the TERM trap, nor with HUP). Each is waited for,
-# quietly: bash would otherwise report on stderr a job that a HUP ended.
+# quietly: bash would otherwise report on stderr a job that a HUP ended. Started under nohup, the
+# script and so its jobs ignore HUP, which no trap can undo (bash: a signal ignored on entry stays
+# ignored): the jobs get TERM then, and KILL if one lost it so, 5 s later, rather than a wait forever.
+if [ "$(trap -p HUP)" = "trap -- '' SIGHUP" ]; then end_signal=TERM; else end_signal=HUP; fi
 end_jobs() {
   local pid
   for pid in "$@"; do
     if [ -n "$pid" ]; then
-      kill -HUP "$pid" 2>/dev/null || true
+      kill "-$end_signal" "$pid" 2>/dev/null || true
+      if [ "$end_signal" = TERM ]; then kill_unless_ended "$pid"; fi
       wait "$pid" 2>/dev/null || true
     fi
   done
+}
+# A job that has ended but is not waited for yet is a zombie, which kill -0 still finds.
+kill_unless_ended() {
+  for _ in $(seq 1 50); do
+    case "$(ps -o stat= -p "$1" 2>/dev/null)" in "" | Z*) return ;; esac
+    sleep 0.1
+  done
+  kill -KILL "$1" 2>/dev/null || true
 }
 
 # scripts/watch-pod-start.ts, one ts-node process polling kubectl: it ends as soon as a container of
