@@ -202,9 +202,9 @@ describeWithToolchain(toolchain)("two stacks on one existing cluster, Istio by i
     await pulumi(lab, "up", "--yes", "--skip-preview");
     expect((await kubectlJson(lab, own, "--namespace", "istio-system", "get", "secrets", "--selector", "owner=helm")).items.length).toBeGreaterThan(0);
 
-    // Helm's releases and istio-system are named alike in both clusters: deleted by name, theirs would
-    // go. An up finds their Istio, of the configured version, to use as it is, and so no longer
-    // declares the stack's own.
+    // Through the re-pointed context the lab's releases and istio-system name what an Istio installed
+    // there by Helm's own names would hold. Theirs here is istioctl's: before the record, the destroy
+    // failed only on Helm's "release: not found", and the up measured the other cluster.
     const outcomes = [];
     for (const verb of ["up", "destroy"] as const) {
       const result = await throughRepointedContext(verb, own, elsewhere);
