@@ -59,7 +59,7 @@ cleanup() {
   if [ -n "$stack_made" ]; then pulumi destroy --yes --skip-preview --non-interactive >"$out/destroy.log" 2>&1 || log "destroy failed: $out/destroy.log"; fi
   if [ -n "$timestamps_before" ]; then sysctl -q -w "net.ipv4.tcp_timestamps=$timestamps_before"; fi
   if [ "$arm" = invalid ]; then while iptables -w -D "${invalid_rule[@]}" 2>/dev/null; do :; done; fi
-  if ip link show cni0 >/dev/null 2>&1 || iptables-save | grep -q KUBE; then log "the host is NOT as it was: cni0 or KUBE chains left"; status=1; fi
+  if ip link show cni0 >/dev/null 2>&1 || iptables-save | grep KUBE >/dev/null; then log "the host is NOT as it was: cni0 or KUBE chains left"; status=1; fi
   exit "$status"
 }
 trap cleanup EXIT
