@@ -30,6 +30,8 @@ export interface FlakyServer {
    * process can cause an outage by creating it.
    */
   faultFile?: string;
+  /** The requests it has received since it started. */
+  readonly received: number;
   close(): Promise<void>;
 }
 
@@ -40,8 +42,10 @@ export async function startFlakyServer(options: { faultFile?: string; fileFault?
   let turns: (Fault | "ok")[] = [];
   let every = 1;
   let count = 0;
+  let received = 0;
   const server = http.createServer((request, response) => {
     count += 1;
+    received += 1;
     const turn = turns.length > 0 && count % every === 0 ? turns[Math.floor(count / every - 1) % turns.length] : "ok";
     const active = options.faultFile && fs.existsSync(options.faultFile) ? (options.fileFault ?? "reset") : turn;
     if (active === "reset") {
@@ -77,6 +81,9 @@ export async function startFlakyServer(options: { faultFile?: string; fileFault?
   return {
     url: `http://127.0.0.1:${port}/`,
     faultFile: options.faultFile,
+    get received() {
+      return received;
+    },
     fail(kind, n = 1) {
       turns = [kind];
       every = n;
