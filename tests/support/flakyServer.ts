@@ -30,7 +30,14 @@ export interface FlakyServer {
    * process can cause an outage by creating it.
    */
   faultFile?: string;
-  /** The requests it has received since it started. */
+  /**
+   * An outage by count instead: a request for /outage/<n> (the fake kubectl's restart with
+   * FAKE_OUTAGE_REQUESTS) marks its moment in the stream of requests, which the server answers in
+   * the order they came, and the n requests after it meet `fileFault`. This is how many of them are
+   * still to come.
+   */
+  readonly outageLeft: number;
+  /** The requests it has received since it started (an outage's marker not counted). */
   readonly received: number;
   close(): Promise<void>;
 }
@@ -42,12 +49,25 @@ export async function startFlakyServer(options: { faultFile?: string; fileFault?
   let turns: (Fault | "ok")[] = [];
   let every = 1;
   let count = 0;
+  let outageLeft = 0;
   let received = 0;
   const server = http.createServer((request, response) => {
+    const marker = request.url?.match(/^\/outage\/(\d+)$/);
+    if (marker) {
+      outageLeft = Number(marker[1]);
+      response.writeHead(200, { "content-type": "text/plain", connection: "close" });
+      response.end(`outage of ${outageLeft} requests\n`);
+      return;
+    }
     count += 1;
     received += 1;
     const turn = turns.length > 0 && count % every === 0 ? turns[Math.floor(count / every - 1) % turns.length] : "ok";
-    const active = options.faultFile && fs.existsSync(options.faultFile) ? (options.fileFault ?? "reset") : turn;
+    // A loaded machine can leave this server seconds behind its requests: an outage by count meets the
+    // requests sent after its marker, however late they are answered; one by the fault file, those
+    // answered while it exists, whenever they were sent.
+    const counted = outageLeft > 0;
+    if (counted) outageLeft -= 1;
+    const active = counted || (options.faultFile && fs.existsSync(options.faultFile)) ? (options.fileFault ?? "reset") : turn;
     if (active === "reset") {
       request.socket.resetAndDestroy();
       return;
@@ -81,6 +101,9 @@ export async function startFlakyServer(options: { faultFile?: string; fileFault?
   return {
     url: `http://127.0.0.1:${port}/`,
     faultFile: options.faultFile,
+    get outageLeft() {
+      return outageLeft;
+    },
     get received() {
       return received;
     },
