@@ -16,11 +16,17 @@
 
 fortio_version=1.75.3
 stop_at=""
+# fortio first sends one request on each of its connections, all at once, and records none of them
+# (its warm-up, logged after "Starting http test"); its measured run begins only after the last, with
+# "Starting at <qps> qps" (v1.75.3: fhttp/httprunner.go RunHTTPTest, then periodic/periodic.go Run).
+# A restart during the warm-up would go unmeasured, so the lab's warm-up starts from this line.
+run_started='^Starting at [0-9.e+]+ qps'
 
 load_start() {
   : "${QPS:?}" "${FORTIO_CONNECTIONS:?}" "${KEEPALIVE:?}" "${REQUEST_TIMEOUT_SECONDS:?}"
   if [ "$LOAD_FROM" = cluster ]; then
-    start_load_job '"latency"|Starting http test'
+    # Or its first record, which only the measured run writes (a rotated log may have lost the line).
+    start_load_job "$run_started"'|^\{"latency"'
     # The image has fortio alone, no date: fortio logs its start with the pod's time before it
     # looks at its command, so an unknown one reads the clock and does nothing else.
     measure_clock_offset /usr/bin/fortio clock
@@ -39,7 +45,20 @@ load_start() {
     -keepalive="$KEEPALIVE" -timeout "${REQUEST_TIMEOUT_SECONDS}s" \
     -access-log-file "$work/access.log" -access-log-format json "$url" >"$work/fortio.out" 2>"$work/fortio.log" &
   load_pid=$!
+  wait_for_run
   log "fortio started: $QPS requests a second over $FORTIO_CONNECTIONS connections"
+}
+
+# Waits for that line in fortio's log on this machine (in the cluster, start_load_job does).
+wait_for_run() {
+  local deadline=$((SECONDS + ROLLOUT_TIMEOUT_SECONDS))
+  until grep -Eq "$run_started" "$work/fortio.log" 2>/dev/null; do
+    kill -0 "$load_pid" 2>/dev/null ||
+      measurement_failed "fortio exited before its measured run began: $(tail -n 3 "$work/fortio.log" 2>/dev/null | tr '\n' ' ')"
+    [ "$SECONDS" -lt "$deadline" ] ||
+      measurement_failed "fortio's warm-up (a request on each of its $FORTIO_CONNECTIONS connections at once) did not end within ${ROLLOUT_TIMEOUT_SECONDS}s: lower qps"
+    sleep 0.1
+  done
 }
 
 load_stop() {

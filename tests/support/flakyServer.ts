@@ -26,6 +26,11 @@ export interface FlakyServer {
   rotate(turns: (Fault | "ok")[]): void;
   healthy(): void;
   /**
+   * Answers the next `count` requests only `seconds` after they came, as pods slow to take a burst of
+   * new connections do (each still meets what it would have met when it came).
+   */
+  holdNext(count: number, seconds: number): void;
+  /**
    * While this file exists, every request meets `fault`: a fake kubectl that knows nothing of this
    * process can cause an outage by creating it.
    */
@@ -51,6 +56,8 @@ export async function startFlakyServer(options: { faultFile?: string; fileFault?
   let count = 0;
   let outageLeft = 0;
   let received = 0;
+  let toHold = 0;
+  let holdMs = 0;
   const server = http.createServer((request, response) => {
     const marker = request.url?.match(/^\/outage\/(\d+)$/);
     if (marker) {
@@ -68,6 +75,14 @@ export async function startFlakyServer(options: { faultFile?: string; fileFault?
     const counted = outageLeft > 0;
     if (counted) outageLeft -= 1;
     const active = counted || (options.faultFile && fs.existsSync(options.faultFile)) ? (options.fileFault ?? "reset") : turn;
+    if (toHold > 0) {
+      toHold -= 1;
+      setTimeout(() => answer(request, response, active), holdMs);
+      return;
+    }
+    answer(request, response, active);
+  });
+  const answer = (request: http.IncomingMessage, response: http.ServerResponse, active: Fault | "ok") => {
     if (active === "reset") {
       request.socket.resetAndDestroy();
       return;
@@ -95,7 +110,7 @@ export async function startFlakyServer(options: { faultFile?: string; fileFault?
       ...(options.keepAlive ? {} : { connection: "close" }),
     });
     response.end(body);
-  });
+  };
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   return {
@@ -119,6 +134,10 @@ export async function startFlakyServer(options: { faultFile?: string; fileFault?
     },
     healthy() {
       turns = [];
+    },
+    holdNext(count, seconds) {
+      toHold = count;
+      holdMs = seconds * 1000;
     },
     close: () =>
       new Promise<void>((resolve) => {

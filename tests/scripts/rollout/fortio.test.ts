@@ -35,6 +35,20 @@ const fortio = fortioDir();
       expect(run.stderr).toMatch(/fortio stopped/);
     });
 
+    test("a warm-up slower than the lab's: the restart waits for fortio's measured run", async () => {
+      // fortio's warm-up is a request on each of its 8 connections, which this server holds 4 s: a
+      // restart 1 s after fortio's start (the code before) lands in it, and its outage goes unrecorded.
+      cluster.server.holdNext(8, 4);
+      const run = await runScript(scriptEnv({ REQUEST_TIMEOUT_SECONDS: "6" }));
+      const measurement = parseRolloutOutput(run.stdout);
+      expect([measurement.status, measurement.reason]).toEqual(["ok", undefined]);
+      // The record begins a warm-up (1 s) before the restart, and holds the outage's resets.
+      const from = Number(studyLine(run.stdout, "requests")?.match(/from=(-?[\d.]+)/)?.[1]);
+      expect(from).toBeLessThan(-0.5);
+      expect(measurement.failures!.length).toBeGreaterThan(10);
+      expect(measurement.errors).toMatchObject({ connectionReset: measurement.failures!.length, other: 0 });
+    });
+
     test("a fortio of another version is a failed measurement that says which to install", async () => {
       const shims = fs.mkdtempSync(path.join(os.tmpdir(), "fortio-version-"));
       fs.writeFileSync(path.join(shims, "fortio"), "#!/bin/sh\necho 1.60.0\n", { mode: 0o755 });

@@ -40,12 +40,9 @@ const testSettings: TestSettings = {
     // on a loaded machine the server was still answering fortio's warm-up, which opens all its
     // connections at once, when half a second was over, and no request fortio records met it.
     const outageRequests = 50;
-    const inClusterRun = (overrides: Record<string, string> = {}) => {
+    const inClusterRun = (overrides: Record<string, string> = {}, args = fortioArguments(testSettings, "close", "http://demo-site.demo-site.svc.cluster.local:80/")) => {
       const job = JSON.stringify(
-        loadJobManifest(
-          { namespace: "demo-site-load", name: "fortio", image: "fortio/fortio:1.75.3", deadlineSeconds: 120 },
-          { load: "fortio", args: fortioArguments(testSettings, "close", "http://demo-site.demo-site.svc.cluster.local:80/") },
-        ),
+        loadJobManifest({ namespace: "demo-site-load", name: "fortio", image: "fortio/fortio:1.75.3", deadlineSeconds: 120 }, { load: "fortio", args }),
       );
       return runScript(
         scriptEnv({
@@ -85,6 +82,20 @@ const testSettings: TestSettings = {
       expect(measurement.failures!.length).toBeGreaterThan(10);
       for (const failure of measurement.failures!) expect(Math.abs(failure.atSeconds)).toBeLessThan(5);
       expect(measurement.fortio!.latencyBefore!.count).toBeGreaterThan(0);
+    });
+
+    test("in a Job whose warm-up is slower than the lab's: the restart waits for fortio's measured run", async () => {
+      // fortio's warm-up is a request on each of its 200 connections (lib/loadJob.ts), which this server
+      // holds 4 s, under a fortio timeout of 6 s (its 2 s would cut the hold short): a restart 1 s after
+      // fortio's start (the code before) lands in the warm-up.
+      cluster.server.holdNext(200, 4);
+      const args = fortioArguments(testSettings, "close", "http://demo-site.demo-site.svc.cluster.local:80/");
+      const run = await inClusterRun({}, args.map((arg, i) => (args[i - 1] === "-timeout" ? "6s" : arg)));
+      const measurement = parseRolloutOutput(run.stdout);
+      expect([measurement.status, measurement.reason]).toEqual(["ok", undefined]);
+      const from = Number(studyLine(run.stdout, "requests")?.match(/from=(-?[\d.]+)/)?.[1]);
+      expect(from).toBeLessThan(-0.5);
+      expect(measurement.failures!.length).toBe(outageRequests);
     });
 
     test("in a Job whose log the kubelet rotated: a failed measurement that says why, not a record short of its start", async () => {
