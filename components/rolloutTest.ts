@@ -138,6 +138,7 @@ export const measuringFiles = [
   "scripts/old-pods.sh",
   "scripts/load-siege.sh",
   "scripts/load-fortio.sh",
+  "scripts/load-clock.sh",
   "scripts/summarize-siege.sh",
   "scripts/summarize-fortio.ts",
   "lib/fortio.ts",

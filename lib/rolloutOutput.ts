@@ -63,7 +63,7 @@ export interface RolloutMeasurement {
   restartAt?: number;
   /**
    * A load in the cluster: how far its times, put on this machine's clock by the pod's clock offset,
-   * may be off (half the width of the offset's bounds, scripts/rollout-test.sh measure_clock_offset).
+   * may be off (half the width of the offset's bounds, scripts/load-clock.sh measure_clock_offset).
    */
   clockUncertaintySeconds?: number;
   rolloutSeconds?: number;

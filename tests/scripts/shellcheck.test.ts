@@ -4,7 +4,7 @@ import * as fs from "fs";
 import * as path from "path";
 
 const projectDir = path.resolve(__dirname, "../..");
-const sourcedScripts = ["process-group.sh", "load-siege.sh", "load-fortio.sh", "rollout-wait.sh", "mesh-pods.sh"];
+const sourcedScripts = ["process-group.sh", "load-siege.sh", "load-fortio.sh", "load-clock.sh", "rollout-wait.sh", "mesh-pods.sh"];
 const scripts = [
   ...fs
     .readdirSync(path.join(projectDir, "scripts"))
