@@ -12,7 +12,7 @@
 # Env: QPS, FORTIO_CONNECTIONS, KEEPALIVE (true|false), REQUEST_TIMEOUT_SECONDS, LOAD_TIME_LIMIT_SECONDS;
 # cluster: LOAD_JOB (the Job, JSON, fortio's arguments in it).
 # shellcheck shell=bash
-# shellcheck disable=SC2154,SC2034 # work, url, load_pod, restart_at, pod_lines, clock_offset are scripts/rollout-test.sh's; it reads load_pid
+# shellcheck disable=SC2154,SC2034 # work, url, load_pod, restart_at, pod_lines, clock_offset are scripts/rollout-test.sh's; it reads load_pid and load_began
 
 fortio_version=1.75.3
 stop_at=""
@@ -59,6 +59,7 @@ wait_for_run() {
       measurement_failed "fortio's warm-up (a request on each of its $FORTIO_CONNECTIONS connections at once) did not end within ${ROLLOUT_TIMEOUT_SECONDS}s: lower qps"
     sleep 0.1
   done
+  load_began=$(now)
 }
 
 load_stop() {

@@ -68,7 +68,7 @@ sidecar_line() { if [ -n "$sidecar" ]; then printf 'study-sidecar: %s\n' "$sidec
 . "$(dirname "$0")/load-clock.sh"
 
 work=$(mktemp -d)
-load_pid="" service_pid="" watch_pid="" watchdog_pid="" load_pod="" clock_offset=0 clock_uncertainty="" sidecar=""
+load_pid="" service_pid="" watch_pid="" watchdog_pid="" load_pod="" load_began="" clock_offset=0 clock_uncertainty="" sidecar=""
 cleanup() {
   # minikube service only cleans up its tunnel on SIGINT.
   for pid in "$load_pid" "$service_pid"; do
@@ -144,6 +144,7 @@ start_load_job() {
     load_pod=$(kube_load get pods --selector "job-name=$LOAD_JOB_NAME" -o 'jsonpath={.items[0].metadata.name}' 2>/dev/null || true)
     # Not grep -q: quitting early would break the pipe, and pipefail would call that a miss.
     if [ -n "$load_pod" ] && kube_load logs "$load_pod" 2>/dev/null | grep -E "$1" >/dev/null; then
+      load_began=$(now)
       stop_pod_watch
       log "load Job $LOAD_JOB_NAME runs $LOAD in pod $load_pod"
       return
@@ -186,8 +187,13 @@ kubectl --context "$KUBE_CONTEXT" --namespace "$NAMESPACE" get pods --selector "
 watch_pid=$!
 
 load_start
-log "warming up for ${WARMUP_SECONDS}s"
-sleep "$WARMUP_SECONDS"
+# The warm-up counts from when the load was seen to begin (load_began, set by the load's start where
+# it waits for that): in the cluster, reading the pod's clock takes seconds of it on a loaded
+# machine, which would otherwise lengthen the record before the restart and lower the failure rate.
+warmup_left=$(awk -v warmup="$WARMUP_SECONDS" -v began="${load_began:-$(now)}" -v now="$(now)" \
+  'BEGIN { left = warmup - (now - began); printf "%.3f", (left > 0 ? left : 0) }')
+log "warming up for ${WARMUP_SECONDS}s (${warmup_left}s left)"
+sleep "$warmup_left"
 
 # The pods the restart replaces. Each may take the whole grace period to go after its deletion.
 old_pods=$(kube get pods --selector "$POD_SELECTOR" -o 'jsonpath={.items[*].metadata.name}') ||

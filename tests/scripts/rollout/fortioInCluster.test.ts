@@ -98,6 +98,19 @@ const testSettings: TestSettings = {
       expect(measurement.failures!.length).toBe(outageRequests);
     });
 
+    test("in a Job whose clock takes seconds to read: the warm-up counts them, and the record before the restart is no longer", async () => {
+      // Each of the three execs that read the pod's clock takes a second: the code before waited out
+      // a whole warm-up (5 s) after them, 8 s and more of record before the restart instead of 5 s.
+      const run = await inClusterRun({ FAKE_EXEC_START_SECONDS: "1", WARMUP_SECONDS: "5" });
+      const measurement = parseRolloutOutput(run.stdout);
+      expect([measurement.status, measurement.reason]).toEqual(["ok", undefined]);
+      const from = Number(studyLine(run.stdout, "requests")?.match(/from=(-?[\d.]+)/)?.[1]);
+      // From the first record to the restart: the warm-up, and the time the lab takes to see the
+      // record begin (it looks every second).
+      expect(from).toBeLessThan(-4.9);
+      expect(from).toBeGreaterThan(-7);
+    });
+
     test("in a Job whose log the kubelet rotated: a failed measurement that says why, not a record short of its start", async () => {
       const run = await inClusterRun({ FAKE_LOG_ROTATED: "1" });
       expect(studyLine(run.stdout, "status")).toMatch(/^failed the load pod's log has lost its beginning .*containerLogMaxSize.*lower qps/);
