@@ -99,16 +99,16 @@ const testSettings: TestSettings = {
     });
 
     test("in a Job whose clock takes seconds to read: the warm-up counts them, and the record before the restart is no longer", async () => {
-      // Each of the three execs that read the pod's clock takes a second: the code before waited out
-      // a whole warm-up (5 s) after them, 8 s and more of record before the restart instead of 5 s.
-      const run = await inClusterRun({ FAKE_EXEC_START_SECONDS: "1", WARMUP_SECONDS: "5" });
+      // Each of the three execs that read the pod's clock takes 2 s: the code before waited out a
+      // whole warm-up (8 s) after them, 14 s and more of record before the restart instead of 8 s.
+      const run = await inClusterRun({ FAKE_EXEC_START_SECONDS: "2", WARMUP_SECONDS: "8" });
       const measurement = parseRolloutOutput(run.stdout);
       expect([measurement.status, measurement.reason]).toEqual(["ok", undefined]);
       const from = Number(studyLine(run.stdout, "requests")?.match(/from=(-?[\d.]+)/)?.[1]);
       // From the first record to the restart: the warm-up, and the time the lab takes to see the
-      // record begin (it looks every second).
-      expect(from).toBeLessThan(-4.9);
-      expect(from).toBeGreaterThan(-7);
+      // record begin (it looks every second) and to list the old pods: up to 3 s on a loaded machine.
+      expect(from).toBeLessThan(-7.9);
+      expect(from).toBeGreaterThan(-11);
     });
 
     test("in a Job whose log the kubelet rotated: a failed measurement that says why, not a record short of its start", async () => {
