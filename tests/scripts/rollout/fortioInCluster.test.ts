@@ -106,9 +106,10 @@ const testSettings: TestSettings = {
       expect([measurement.status, measurement.reason]).toEqual(["ok", undefined]);
       const from = Number(studyLine(run.stdout, "requests")?.match(/from=(-?[\d.]+)/)?.[1]);
       // From the first record to the restart: the warm-up, and the time the lab takes to see the
-      // record begin (it looks every second) and to list the old pods: up to 3 s on a loaded machine.
+      // record begin (it looks every second) and to list the old pods: 1.8 s here beside a CI run,
+      // 4.5 s allowed. The code before stays below -14 however quick the lab is.
       expect(from).toBeLessThan(-7.9);
-      expect(from).toBeGreaterThan(-11);
+      expect(from).toBeGreaterThan(-12.5);
     });
 
     test("in a Job whose log the kubelet rotated: a failed measurement that says why, not a record short of its start", async () => {
