@@ -49,6 +49,22 @@ const fortio = fortioDir();
       expect(measurement.errors).toMatchObject({ connectionReset: measurement.failures!.length, other: 0 });
     });
 
+    test("a fortio that exits before its measured run begins: a failed measurement with fortio's words", async () => {
+      const shims = fs.mkdtempSync(path.join(os.tmpdir(), "fortio-exits-"));
+      const script = '#!/bin/sh\nif [ "$1" = version ]; then echo 1.75.3; exit 0; fi\necho "Aborting because of lookup demo: no such host" >&2\nexit 1\n';
+      fs.writeFileSync(path.join(shims, "fortio"), script, { mode: 0o755 });
+      const run = await runScript(scriptEnv({ PATH: `${shims}:${fakeCluster}:${process.env.PATH}` }));
+      expect(studyLine(run.stdout, "status")).toMatch(/^failed fortio exited before its measured run began: Aborting because of lookup demo/);
+      expect(fs.readFileSync(path.join(cluster.state, "kubectl.calls"), "utf8")).not.toMatch(/rollout restart/);
+    });
+
+    test("a warm-up that outlasts the rollout timeout: a failed measurement, before any restart", async () => {
+      cluster.server.holdNext(8, 14);
+      const run = await runScript(scriptEnv({ REQUEST_TIMEOUT_SECONDS: "20" }));
+      expect(studyLine(run.stdout, "status")).toMatch(/^failed fortio's warm-up \(a request on each of its 8 connections at once\) did not end within 10s: lower qps$/);
+      expect(fs.readFileSync(path.join(cluster.state, "kubectl.calls"), "utf8")).not.toMatch(/rollout restart/);
+    });
+
     test("a fortio of another version is a failed measurement that says which to install", async () => {
       const shims = fs.mkdtempSync(path.join(os.tmpdir(), "fortio-version-"));
       fs.writeFileSync(path.join(shims, "fortio"), "#!/bin/sh\necho 1.60.0\n", { mode: 0o755 });
