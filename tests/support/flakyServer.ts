@@ -71,7 +71,8 @@ export async function startFlakyServer(options: { faultFile?: string; fileFault?
     const turn = turns.length > 0 && count % every === 0 ? turns[Math.floor(count / every - 1) % turns.length] : "ok";
     // A loaded machine can leave this server seconds behind its requests: an outage by count meets the
     // requests sent after its marker, however late they are answered; one by the fault file, those
-    // answered while it exists, whenever they were sent.
+    // the server takes up while it exists, whenever they were sent. Either way a request's fate is
+    // set here, when it is taken up, even if its answer is held (holdNext).
     const counted = outageLeft > 0;
     if (counted) outageLeft -= 1;
     const active = counted || (options.faultFile && fs.existsSync(options.faultFile)) ? (options.fileFault ?? "reset") : turn;
