@@ -9,7 +9,8 @@
 # next node's start): the sysctls it records first (ip_forward, route_localnet, and the kernel.panic,
 # panic_on_oops and vm.overcommit_memory the kubelet sets), the cni0 bridge and the pods' veths,
 # kube-proxy's iptables chains, a guard chain of its own that drops whatever a pod sends out of this
-# machine, a route of the Service addresses into the bridge, the cgroups under
+# machine, a route of the Service addresses into the bridge, a network namespace for this machine's
+# load with a veth to it (engine/node/load-path.env), the cgroups under
 # /sys/fs/cgroup/*/istio-exit-study, and the empty folders it makes to mount tmpfs on (/run/containerd,
 # /run/netns, /var/lib/cni, /var/lib/kubelet, /var/log/pods, /var/log/containers).
 # Env: ENGINE_BIN, ENGINE_STATE, KUBECONFIG (with the context PROFILE).
@@ -20,6 +21,8 @@ verb=${1:?usage: node.sh start|stop PROFILE} profile=${2:?usage: node.sh start|s
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=engine/versions.env
 . "$here/../versions.env"
+# shellcheck source=engine/node/load-path.env
+. "$here/load-path.env"
 node="$ENGINE_STATE/node/$profile"
 images="$(dirname "$ENGINE_BIN")/images"
 log() { printf '[node %s] %s\n' "$profile" "$*" >&2; }
@@ -116,7 +119,7 @@ bindAddress: 127.0.0.1
 healthzBindAddress: 127.0.0.1:$(free_port)
 metricsBindAddress: 127.0.0.1:$(free_port)
 clusterCIDR: $pod_cidr
-nodePortAddresses: ["127.0.0.1/32"]
+nodePortAddresses: ["127.0.0.1/32", "$load_gateway/32"]
 iptables: {localhostNodePorts: true, masqueradeAll: false, minSyncPeriod: 1s, syncPeriod: 30s}
 conntrack: {maxPerCore: 0, min: 0, tcpEstablishedTimeout: 0s, tcpCloseWaitTimeout: 0s}
 EOF

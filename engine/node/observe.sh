@@ -2,7 +2,7 @@
 # Watches the real node's network while a measurement runs, for the investigation of stray failures
 # (docs/contributing.md, "Stray failures of this machine's load"): until it is ended (SIGTERM or
 # SIGINT), it writes into OUT
-#   counters.tsv   every second, per network namespace (host, and each pod by its address): the TCP
+#   counters.tsv   every second, per network namespace (host, the load's, and each pod by its address): the TCP
 #                  counters of /proc/net/netstat and /proc/net/snmp that tell how connects fail
 #                  (PAWSTimewait, TCPACKSkippedTimeWait, ListenOverflows, ListenDrops, OutRsts,
 #                  TCPSynRetrans, TCPTimeWaitOverflow, TCPAbortOnData), the pod's sockets in
@@ -12,12 +12,12 @@
 #   monitor.log    every change of the host's neighbour entries and links (cni0, the veths), as it happens
 #   neighbours.tsv every second, the bridge's MAC address and the neighbour entries (ARP) of the host
 #                  on cni0 and of each pod, with their state
-#   cni0.pcap, lo.pcap  the headers of every TCP packet of the demo site's pods (port 80) and every ARP
-#                  packet on the bridge, and of the NodePort on the loopback, for matching by
-#                  sequence number
+#   cni0.pcap, load.pcap  the headers of every TCP packet of the demo site's pods (port 80) and every
+#                  ARP packet on the bridge, and of the NodePort on the load's veth (load-path.env),
+#                  before the NAT, for matching by sequence number
 # Nothing here changes the node: it reads counters, lists conntrack's table and captures on cni0 and
-# lo only.
-# Env: NODE_PORT (the NodePort the host's load uses, for the capture on lo), CAPTURE (default 1; 0:
+# the load's veth only.
+# Env: NODE_PORT (the NodePort the host's load uses, for the capture on the load's veth), CAPTURE (default 1; 0:
 # counters and neighbours only, as the engine suite's realNode scenario reads them), CGROUP_ROOT
 # (default istio-exit-study).
 set -euo pipefail
@@ -26,6 +26,8 @@ out=${1:?usage: observe.sh OUT}
 capture=${CAPTURE:-1}
 [ "$capture" = 0 ] || : "${NODE_PORT:?}"
 cgroup_root=${CGROUP_ROOT:-istio-exit-study}
+# shellcheck source=engine/node/load-path.env
+. "$(dirname "$0")/load-path.env"
 mkdir -p "$out"
 
 pids=()
@@ -43,7 +45,7 @@ if [ "$capture" != 0 ]; then
   # Every change of the host's neighbour entries and of its links (the bridge's address, the pods' veths), as it happens.
   ip -ts monitor neigh link >"$out/monitor.log" 2>&1 &
   pids+=($!)
-  tcpdump -i lo -nn -s 96 -B 8192 -U -w "$out/lo.pcap" "tcp port $NODE_PORT" 2>"$out/tcpdump-lo.log" &
+  tcpdump -i "$load_link" -nn -s 96 -B 8192 -U -w "$out/load.pcap" "tcp port $NODE_PORT" 2>"$out/tcpdump-load.log" &
   pids+=($!)
 fi
 
@@ -77,6 +79,7 @@ pod_namespaces() {
     at=$(date +%s.%N)
     {
       sample "$at" host env
+      sample "$at" load nsenter --net="$load_netns"
       conntrack -S 2>/dev/null | tr -s ' \t' '\n' | awk -F= -v at="$at" 'NF == 2 { sum[$1] += $2 } END { for (k in sum) print at "\thost\tconntrack_" k "\t" sum[k] }'
       for pid in $(pod_namespaces); do
         address=$(nsenter -t "$pid" -n ip -4 -o addr show dev eth0 2>/dev/null | awk '{ sub("/.*", "", $4); print $4; exit }') || continue

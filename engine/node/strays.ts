@@ -83,20 +83,22 @@ interface TupleHistory {
 }
 
 /**
- * Every connect of this machine's load in the capture. The load's SYNs are known by their MSS: routed
- * to 127.0.0.1 first, they carry the loopback's (65495), the kubelet's probes the bridge's.
+ * Every connect of this machine's load in the capture. The load's SYNs are known by their MSS: sent on
+ * the load's veth, whose MTU is the loopback's (engine/node/host.sh, prepare_load_path), they carry
+ * 65495, the kubelet's probes the bridge's.
  */
-export function loadConnects(packets: Packet[], client = "10.88.0.1", loopbackMss = 65495): Connect[] {
+export function loadConnects(packets: Packet[], client = "10.88.0.1", loadMss = 65495): Connect[] {
   const connects = new Map<number, Connect>();
   const history = new Map<string, TupleHistory>();
   const open = new Map<string, SynSend>();
   const isClient = (endpoint: string) => endpoint.startsWith(`${client}.`);
   for (const p of packets) {
     const fromClient = isClient(p.src);
-    // Replies are seen here with the destination already turned back into 127.0.0.1 and the original
-    // port (br_netfilter's PREROUTING), so the tuple of a reply is found by what it answers.
+    // Replies are seen here with the destination already turned back into the load's address and
+    // the original port (br_netfilter's PREROUTING), so the tuple of a reply is found by what it
+    // answers.
     const tuple = fromClient ? `${p.src}>${p.dst}` : undefined;
-    if (fromClient && p.flags === "S" && p.mss === loopbackMss && p.seq !== undefined) {
+    if (fromClient && p.flags === "S" && p.mss === loadMss && p.seq !== undefined) {
       const h = history.get(tuple!);
       const send: SynSend = {
         at: p.at,
@@ -187,7 +189,7 @@ export function summary(connects: Connect[]) {
   };
 }
 
-/** The counters' increase between two times, summed over the pods' namespaces and the host's (observe.sh's counters.tsv). */
+/** The counters' increase between two times: the host's, the load's, and the pods' summed over their namespaces (observe.sh's counters.tsv). */
 export function counterDeltas(tsv: string, from: number, to: number): Record<string, number> {
   const first = new Map<string, number>();
   const last = new Map<string, number>();
@@ -196,7 +198,7 @@ export function counterDeltas(tsv: string, from: number, to: number): Record<str
     if (value === undefined || name === "TimeWait" || Number.isNaN(Number(value))) continue;
     const t = Number(at);
     if (t < from - 1 || t > to + 1) continue;
-    const key = `${ns === "host" ? "host" : "pods"} ${name}\t${ns}`;
+    const key = `${ns === "host" || ns === "load" ? ns : "pods"} ${name}\t${ns}`;
     if (!first.has(key)) first.set(key, Number(value));
     last.set(key, Number(value));
   }

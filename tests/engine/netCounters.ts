@@ -1,5 +1,5 @@
 // The TCP counters of the real node's network while a measurement runs (engine/node/observe.sh
-// without its captures: every second, the host's and each pod's, in its own network namespace, and
+// without its captures: every second, the host's, the load's and each pod's, in its own network namespace, and
 // conntrack's), summed up as how much each rose: what a stray failure is printed with. And what
 // conntrack still holds of this machine's connects that a later load from here would meet.
 import { ChildProcess, spawn, spawnSync } from "child_process";
@@ -7,6 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { counterDeltas } from "../../engine/node/strays";
 import { projectDir } from "./engine";
+import { loadPath } from "./hostState";
 
 export interface Watch {
   /** Stops the watch and gives how much each counter rose while it ran (pods: summed over them). */
@@ -34,13 +35,13 @@ export function watchCounters(dir: string): Watch {
 
 /**
  * Waits, at most `seconds`, until conntrack holds no connect of this machine's to the NodePort
- * (127.0.0.1) that a pod never answered (SYN_SENT, NAT'd to a pod of the node's 10.88.0.0/16): a new
+ * (its address on the load's path, load-path.env) that a pod never answered (SYN_SENT, NAT'd to a pod of the node's 10.88.0.0/16): a new
  * connect from the same source port would be taken for it sent again and go to that pod, gone or
  * not. Gives how many are left.
  */
 export async function unansweredToPods(seconds: number): Promise<number> {
   const count = () => {
-    const r = spawnSync("conntrack", ["-L", "-p", "tcp", "--state", "SYN_SENT", "--orig-dst", "127.0.0.1"], { encoding: "utf8" });
+    const r = spawnSync("conntrack", ["-L", "-p", "tcp", "--state", "SYN_SENT", "--orig-dst", loadPath.gateway], { encoding: "utf8" });
     return (r.stdout ?? "").split("\n").filter((line) => / src=10\.88\./.test(line)).length;
   };
   const end = Date.now() + seconds * 1000;

@@ -1,7 +1,7 @@
 // The no-mesh half of the study, measured for real: a real node (containerd, kubelet, kube-proxy;
 // engine/node/node.sh) runs the demo site's nginx, and fortio, then siege, load it through the
-// NodePort that kube-proxy serves on 127.0.0.1, and from a load Job on the node through the Service's
-// cluster IP, while the lab's rolling restart replaces every pod.
+// NodePort from this machine's load namespace (engine/node/load-path.env), and from a load Job on the
+// node through the Service's cluster IP, while the lab's rolling restart replaces every pod.
 import * as path from "path";
 import { configure, describeWithToolchain, kwokParts, Lab, newStack, outputs, probeToolchain, pulumi, tearDown } from "./engine";
 import { explainFailures, OldPodShutdown } from "./failureTiming";
@@ -21,14 +21,14 @@ describeWithToolchain(toolchain, [...kwokParts, "fortio", "node", "node-images"]
     const before = hostState();
     // A load from this machine reaches the pods through the NodePort, which kube-proxy masquerades to
     // a random port, and meets what an earlier load from here left (docs/contributing.md, "Stray
-    // failures of this machine's load"): a connect that lands on a 4-tuple a pod still holds in
-    // TIME-WAIT from siege's thousands of connections a second is refused by PAWS, and may time out;
-    // and a connect nohook's rollout left unanswered (sent to a pod just gone) keeps its conntrack
-    // entry in SYN_SENT, with its NAT to that pod, for 120 s, so that siege, which runs through the
-    // source ports in a second, sends new SYNs there ("No route to host" 3 s later, every user at
-    // once). So fortio from this machine first, on pods no load has used; siege from this machine
-    // last, on pods only the cluster's loads used, once no such entry is left. The cluster's loads
-    // are not masqueraded.
+    // failures of this machine's load"): a connect nohook's rollout left unanswered (sent to a pod
+    // just gone) keeps its conntrack entry in SYN_SENT, with its NAT to that pod, for 120 s, so that
+    // siege, which runs through the source ports in a second, sends new SYNs there ("No route to
+    // host" 3 s later, every user at once). So fortio from this machine first, on pods no load has
+    // used; siege from this machine last, on pods only the cluster's loads used, once no such entry
+    // is left. The cluster's loads are not masqueraded. (PAWS on the pods' TIME-WAITs, the other
+    // mechanism of that path, the load's namespace does not meet: its timestamps carry no offset
+    // per connection.)
     lab = await newStack("real", {
       manifest: toolchain.env.ENGINE_DEMO_MANIFEST ?? "",
       cases: "nomesh-nohook,nomesh-hook",

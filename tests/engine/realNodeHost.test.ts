@@ -5,11 +5,11 @@
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { describeWithToolchain, kwokParts, Lab, newLab, ok, probeToolchain, run } from "./engine";
-import { hostRecord, hostState } from "./hostState";
+import { describeWithToolchain, kwokParts, Lab, newLab, ok, probeToolchain, projectDir, run } from "./engine";
+import { hostRecord, hostState, loadPath } from "./hostState";
 
 const toolchain = probeToolchain();
-const [killed, next] = ["engine-host-killed", "engine-host-next"];
+const [killed, next, loadProfile] = ["engine-host-killed", "engine-host-next", "engine-host-load"];
 const guardChain = "ISTIO-EXIT-STUDY-GUARD";
 
 describeWithToolchain(toolchain, [...kwokParts, "node", "node-images"])("a real node's changes to this machine", () => {
@@ -61,6 +61,43 @@ describeWithToolchain(toolchain, [...kwokParts, "node", "node-images"])("a real 
     } finally {
       execFileSync("iptables", ["-w", "-X", guardChain]);
     }
+    expect(hostState()).toEqual(before);
+  });
+});
+
+describeWithToolchain(toolchain, [...kwokParts, "node", "node-images"])("this machine's load on a real node", () => {
+  let lab: Lab | undefined;
+  afterAll(async () => {
+    if (!lab) return;
+    await run(lab, "minikube", ["delete", "--profile", loadProfile]);
+    fs.rmSync(lab.dir, { recursive: true, force: true });
+  });
+
+  test("fortio and siege aimed at the node's NodePort address run in the load's namespace, where timestamps carry no offset per connection; aimed elsewhere, as they are", async () => {
+    const before = hostState();
+    lab = newLab("load");
+    await ok(lab, "minikube", ["start", "--profile", loadProfile], { env: { ENGINE_NODE: "real" } });
+    // Programs of those names, after the engine's launchers on PATH, that say where they ran.
+    const programs = path.join(lab.dir, "programs");
+    fs.mkdirSync(programs);
+    for (const name of ["fortio", "siege"]) {
+      fs.writeFileSync(path.join(programs, name), `#!/bin/sh\necho "${name} $(readlink /proc/self/ns/net) $(cat /proc/sys/net/ipv4/tcp_timestamps) $*"\n`, { mode: 0o755 });
+    }
+    const launchers = path.join(projectDir, "engine/node/load");
+    const env = { ...lab.env, PATH: `${launchers}:${programs}:${process.env.PATH}` };
+    const ran = (name: string, ...args: string[]) => execFileSync(path.join(launchers, name), args, { env, encoding: "utf8" }).trim().split(" ");
+    const hostNamespace = fs.readlinkSync("/proc/self/ns/net");
+    const hostTimestamps = fs.readFileSync("/proc/sys/net/ipv4/tcp_timestamps", "utf8").trim();
+    const nodePortUrl = `http://${loadPath.gateway}:30080/`;
+
+    const [fortioName, fortioNamespace, fortioTimestamps] = ran("fortio", "load", "-qps", "100", nodePortUrl);
+    const [siegeName, siegeNamespace, siegeTimestamps, ...siegeArgs] = ran("siege", "--concurrent=2", nodePortUrl);
+    expect([fortioName, fortioNamespace === hostNamespace, fortioTimestamps]).toEqual(["fortio", false, "2"]);
+    expect([siegeName, siegeNamespace, siegeTimestamps, siegeArgs]).toEqual(["siege", fortioNamespace, "2", ["--concurrent=2", nodePortUrl]]);
+    expect(ran("fortio", "load", "http://127.0.0.1:30080/").slice(1, 3)).toEqual([hostNamespace, hostTimestamps]);
+
+    await ok(lab, "minikube", ["delete", "--profile", loadProfile]);
+    expect(fs.existsSync(loadPath.netns)).toBe(false);
     expect(hostState()).toEqual(before);
   });
 });
