@@ -167,9 +167,11 @@ start() {
   rm -rf "$node"
   write_configs
   prepare_host
-  # Its own mount namespace, with / shared within it as the kubelet needs, so that its mounts and
-  # the containers' stay out of this machine's.
-  setsid unshare --mount --propagation unchanged -- bash "$0" run "$profile" </dev/null >>"$node/logs/node.log" 2>&1 &
+  # Its own mount namespace, so that its mounts and the containers' stay out of this machine's: each
+  # mount made private there first, or whatever this machine shares (/ on systemd's machines,
+  # /run/netns once `ip netns add` has run) would carry the node's tmpfs and containers back here;
+  # then / shared within it, as the kubelet needs (run).
+  setsid unshare --mount --propagation private -- bash "$0" run "$profile" </dev/null >>"$node/logs/node.log" 2>&1 &
   printf '%s\n' "$!" >"$node/pid"
   if ! kubectl --context "$profile" wait --for=create "node/$profile" --timeout=120s >&2 ||
     ! kubectl --context "$profile" wait --for=condition=Ready "node/$profile" --timeout=120s >&2; then

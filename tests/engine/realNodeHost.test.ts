@@ -9,7 +9,7 @@ import { describeWithToolchain, kwokParts, Lab, newLab, ok, probeToolchain, proj
 import { hostRecord, hostState, loadPath } from "./hostState";
 
 const toolchain = probeToolchain();
-const [killed, next, loadProfile] = ["engine-host-killed", "engine-host-next", "engine-host-load"];
+const [killed, next, loadProfile, mountsProfile] = ["engine-host-killed", "engine-host-next", "engine-host-load", "engine-host-mounts"];
 const guardChain = "ISTIO-EXIT-STUDY-GUARD";
 
 describeWithToolchain(toolchain, [...kwokParts, "node", "node-images"])("a real node's changes to this machine", () => {
@@ -62,6 +62,40 @@ describeWithToolchain(toolchain, [...kwokParts, "node", "node-images"])("a real 
       execFileSync("iptables", ["-w", "-X", guardChain]);
     }
     expect(hostState()).toEqual(before);
+  });
+});
+
+describeWithToolchain(toolchain, [...kwokParts, "node", "node-images"])("a real node's mounts", () => {
+  let lab: Lab | undefined;
+  let shared = "";
+  afterAll(async () => {
+    if (!lab) return;
+    await run(lab, "minikube", ["delete", "--profile", mountsProfile]);
+    if (shared) execFileSync("umount", [shared]);
+    fs.rmSync(lab.dir, { recursive: true, force: true });
+  });
+
+  test("a mount this machine shares is not shared with the node, whose own mounts stay in its namespace", async () => {
+    lab = newLab("mounts");
+    // A shared mount of the test's own, as systemd leaves / and `ip netns add` leaves /run/netns.
+    shared = path.join(lab.dir, "shared");
+    fs.mkdirSync(shared);
+    execFileSync("mount", ["--bind", shared, shared]);
+    execFileSync("mount", ["--make-shared", shared]);
+    const before = hostState();
+    await ok(lab, "minikube", ["start", "--profile", mountsProfile], { env: { ENGINE_NODE: "real" } });
+    const nodePid = fs.readFileSync(path.join(lab.env.ENGINE_STATE!, "node", mountsProfile, "pid"), "utf8").trim();
+    const peerGroups = (mountinfo: string) =>
+      mountinfo
+        .split("\n")
+        .filter((line) => line.split(" ")[4] === shared)
+        .map((line) => / shared:(\d+)/.exec(line)?.[1] ?? "private");
+    const [here] = peerGroups(fs.readFileSync("/proc/self/mountinfo", "utf8"));
+    expect(here).toMatch(/^\d+$/);
+    expect(peerGroups(fs.readFileSync(`/proc/${nodePid}/mountinfo`, "utf8"))).not.toContain(here);
+    // Here, only the one that holds the load's namespace (engine/node/host.sh, prepare_load_path).
+    expect(hostState().mounts).toEqual([...before.mounts, `nsfs ${loadPath.netns} nsfs rw 0 0`]);
+    await ok(lab, "minikube", ["delete", "--profile", mountsProfile]);
   });
 });
 
