@@ -4,8 +4,9 @@
 # load"). nomesh-hook loses no request to its rollout, so every failure it shows is a stray.
 #   series.sh OUT RUNS
 # Env:
-#   ARM      baseline (default); timestamps: the host's net.ipv4.tcp_timestamps=2 (timestamps without
-#            a random offset per connection); invalid: packets conntrack calls INVALID dropped on INPUT
+#   ARM      baseline (default); offsets: the load's namespace given this machine's default
+#            net.ipv4.tcp_timestamps=1 (an offset per connection: the load's path before 7fc3ec9,
+#            which made the stray failures); invalid: packets conntrack calls INVALID dropped on INPUT
 #            from cni0; flush: the NodePort's conntrack entries deleted right before each load; wait:
 #            65 s waited before each fortio load (the pods' TIME-WAIT, TCP_TIMEWAIT_LEN, is 60 s)
 #   RECIPE   fortio (default): fortio alone at QPS (default 3000) requests a second, or at each rate
@@ -22,9 +23,11 @@ set -euo pipefail
 out=${1:?usage: series.sh OUT RUNS} runs=${2:?usage: series.sh OUT RUNS}
 arm=${ARM:-baseline} recipe=${RECIPE:-fortio} load_from=${LOAD_FROM:-host}
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=engine/node/load-path.env
+. "$here/load-path.env"
 project=$(cd "$here/../.." && pwd)
 rates=${QPS:-3000}
-case "$arm" in baseline | timestamps | invalid | flush | wait) ;; *) echo "ARM=$arm: baseline, timestamps, invalid, flush or wait" >&2; exit 64 ;; esac
+case "$arm" in baseline | offsets | invalid | flush | wait) ;; *) echo "ARM=$arm: baseline, offsets, invalid, flush or wait" >&2; exit 64 ;; esac
 case "$recipe" in fortio | siege-fortio) ;; *) echo "RECIPE=$recipe: fortio or siege-fortio" >&2; exit 64 ;; esac
 [ "$recipe" = fortio ] || rates=100
 fortio_qps=${rates%% *}
@@ -52,12 +55,11 @@ eval "$(bash "$lab/engine/env.sh" "$out/state" 2>/dev/null)"
 export ENGINE_NODE=real
 cd "$lab"
 
-observer="" timestamps_before="" invalid_rule=(INPUT -i cni0 -m conntrack --ctstate INVALID -j DROP) stack_made=""
+observer="" invalid_rule=(INPUT -i cni0 -m conntrack --ctstate INVALID -j DROP) stack_made=""
 cleanup() {
   local status=$?
   if [ -n "$observer" ]; then kill "$observer" 2>/dev/null || true; wait "$observer" 2>/dev/null || true; fi
   if [ -n "$stack_made" ]; then pulumi destroy --yes --skip-preview --non-interactive >"$out/destroy.log" 2>&1 || log "destroy failed: $out/destroy.log"; fi
-  if [ -n "$timestamps_before" ]; then sysctl -q -w "net.ipv4.tcp_timestamps=$timestamps_before"; fi
   if [ "$arm" = invalid ]; then while iptables -w -D "${invalid_rule[@]}" 2>/dev/null; do :; done; fi
   if ip link show cni0 >/dev/null 2>&1 || iptables-save | grep KUBE >/dev/null; then log "the host is NOT as it was: cni0 or KUBE chains left"; status=1; fi
   exit "$status"
@@ -77,10 +79,8 @@ log "building the stack (cluster, real node, first measurement)"
 pulumi up --yes --skip-preview --non-interactive >"$out/up-0.log" 2>&1
 
 case "$arm" in
-  timestamps)
-    timestamps_before=$(sysctl -n net.ipv4.tcp_timestamps)
-    sysctl -q -w net.ipv4.tcp_timestamps=2
-    ;;
+  # The namespace goes with the stack's node.
+  offsets) nsenter --net="$load_netns" -- sysctl -q -w net.ipv4.tcp_timestamps=1 ;;
   invalid) iptables -w -I "${invalid_rule[@]}" ;;
 esac
 
