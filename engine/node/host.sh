@@ -67,8 +67,9 @@ prepare_host() {
   prepare_load_path
 }
 
-# The load's namespace (load-path.env), held by a bind mount on a file of the record: after
-# /run/netns is made (a private folder, above), since it is not made there.
+# The load's namespace (load-path.env), held by a bind mount on a file of the record rather than in
+# /run/netns, which the node's mount namespace covers with a tmpfs of its own. It has no route but
+# to this machine, through its veth.
 prepare_load_path() {
   record load
   touch "$load_netns"
