@@ -227,7 +227,7 @@ function main(dirs: string[]): void {
     const span = fortioSpan(dir);
     const connects = span ? all.filter((c) => c.at >= span.from && c.at <= span.to) : all;
     console.log(JSON.stringify({ run: dir, requests: results?.requests, failures: results?.failures, errors: results?.errors, ...summary(connects) }));
-    if (span && connects.length < all.length) console.log(`  before fortio (siege): ${JSON.stringify(summary(all.filter((c) => c.at < span.from)))}`);
+    if (span && connects.length < all.length) console.log(`  before fortio's record (siege's, in siege-fortio; fortio's unrecorded warm-up): ${JSON.stringify(summary(all.filter((c) => c.at < span.from)))}`);
     for (const [words, count] of fortioFailureWords(dir)) console.log(`  fortio: ${count} × ${words}`);
     const restartAt = results?.measuredAt ? Date.parse(results.measuredAt) / 1000 : 0;
     for (const c of connects.filter((x) => x.connectedAfter === undefined || x.connectedAfter >= 0.5).slice(0, 40)) {
