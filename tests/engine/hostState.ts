@@ -6,17 +6,17 @@ import * as path from "path";
 import { projectDir } from "./engine";
 
 const loadPathEnv = fs.readFileSync(path.join(projectDir, "engine/node/load-path.env"), "utf8");
-const setting = (name: string) => {
+function setting(name: string): string {
   const value = new RegExp(`^${name}=(.*)$`, "m").exec(loadPathEnv)?.[1];
   if (value === undefined) throw new Error(`engine/node/load-path.env sets no ${name}`);
-  return value.replace(/\$host_record/, hostRecord);
-};
+  return value;
+}
 
 /** The record of a running node's changes to this machine (node.sh, host_record). */
-export const hostRecord = /^host_record=(.*)$/m.exec(loadPathEnv)?.[1] ?? "";
+export const hostRecord = setting("host_record");
 
 /** This machine's load's path into a real node (load-path.env): its namespace, veth, and the NodePorts' address. */
-export const loadPath = { netns: setting("load_netns"), link: setting("load_link"), gateway: setting("load_gateway") };
+export const loadPath = { netns: setting("load_netns").replace("$host_record", hostRecord), link: setting("load_link"), gateway: setting("load_gateway") };
 
 export function hostState() {
   const sysctl = (key: string) => fs.readFileSync(`/proc/sys/${key.replace(/\./g, "/")}`, "utf8").trim();
