@@ -2,9 +2,10 @@
 // engine/node/node.sh) runs the demo site's nginx, and fortio, then siege, load it through the
 // NodePort from this machine's load namespace (engine/node/load-path.env), and from a load Job on the
 // node through the Service's cluster IP, while the lab's rolling restart replaces every pod.
+import { execFileSync } from "child_process";
 import * as path from "path";
-import { configure, describeWithToolchain, kwokParts, Lab, newStack, outputs, probeToolchain, pulumi, tearDown } from "./engine";
-import { explainFailures, OldPodShutdown } from "./failureTiming";
+import { configure, describeWithToolchain, kwokParts, Lab, newStack, ok, outputs, probeToolchain, pulumi, tearDown } from "./engine";
+import { explainFailures, OldPodShutdown, parseUnansweredConnects, sentToGonePods, TimedFailure } from "./failureTiming";
 import { hostState } from "./hostState";
 import { unansweredToPods, watchCounters } from "./netCounters";
 import { settledLeftovers } from "./observe";
@@ -59,6 +60,11 @@ describeWithToolchain(toolchain, [...kwokParts, "fortio", "node", "node-images"]
       } finally {
         counters = await watch.stop();
       }
+      // What conntrack still holds of connects pods never answered, well within its 120 s, and the
+      // pods there are: a timeout past every shutdown may be a connect it sent to a pod gone since.
+      const readAt = Date.now() / 1000;
+      const unanswered = parseUnansweredConnects(execFileSync("conntrack", ["-L", "-p", "tcp", "--state", "SYN_SENT"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }), readAt);
+      const livePods = new Set<string>((await ok(lab, "kubectl", ["--context", profile, "get", "pods", "--all-namespaces", "-o", "jsonpath={.items[*].status.podIP}"])).split(/\s+/));
       const [lossy, lossless] = (await outputs(lab)).results;
       const figures = ({ oldPods, failureTimes, errorBins: _bins, ...r }: any) => ({ ...r, oldPods, failures: failureTimes?.length ?? r.failures });
       console.log(`real node, ${load} from ${loadFrom}:\n${JSON.stringify([lossy, lossless].map(figures), null, 2)}\ncounters: ${JSON.stringify(counters)}`);
@@ -68,18 +74,25 @@ describeWithToolchain(toolchain, [...kwokParts, "fortio", "node", "node-images"]
         expect([load, loadFrom, result.case, result.oldPods.length]).toEqual([load, loadFrom, result.case, 2]);
         expect(result.oldPods.every((p: { goneSeconds: number | null }) => p.goneSeconds !== null)).toBe(true);
       }
-      // A failure outside every old pod's shutdown is a stray, the load path's and not the rollout's. It
-      // fails the scenario here, before any count below could fail on it, so that it is told with its
-      // time, its kind and how much the node's counters rose while the load ran. fortio times each
-      // failure (from the end of an old pod's sleep until a moment after it is gone: withinShutdown);
-      // siege only the half seconds it printed one in.
+      // A failure outside every old pod's shutdown is a stray, the load path's and not the rollout's,
+      // unless conntrack shows it was a connect sent to a pod gone since (sentToGonePods). It fails
+      // the scenario here, before any count below could fail on it, so that it is told with its time,
+      // its kind and how much the node's counters rose while the load ran. fortio times each failure
+      // (from the end of an old pod's sleep until a moment after it is gone: withinShutdown); siege
+      // only the half seconds it printed one in.
       for (const result of [lossy, lossless]) {
         const shutdowns = result.oldPods.map((p: OldPodShutdown) => [p.deletedSeconds, p.goneSeconds]);
+        const fortioStrays = () => {
+          const { background } = explainFailures(result.failureTimes, result.oldPods, result.case === "nomesh-hook" ? preStopSeconds : 0, result.clockUncertaintySeconds);
+          const timeouts = (result.failureTimes as TimedFailure[]).filter((f) => f.kind === "timeout").sort((a, b) => a.atSeconds - b.atSeconds);
+          const { explained } = sentToGonePods(timeouts, unanswered, Date.parse(result.measuredAt) / 1000, livePods);
+          const byConntrack = background.filter((f) => explained.includes(f));
+          if (byConntrack.length > 0) console.log(`real node, ${load} from ${loadFrom}, ${result.case}: ${byConntrack.length} timeouts past every shutdown were connects conntrack sent to a pod gone since (${byConntrack.map((f) => f.atSeconds).join(", ")} s)`);
+          return background.filter((f) => !explained.includes(f));
+        };
         const strays: string[] =
           load === "fortio"
-            ? explainFailures(result.failureTimes, result.oldPods, result.case === "nomesh-hook" ? preStopSeconds : 0, result.clockUncertaintySeconds).background.map(
-                (f) => `${f.atSeconds} s ${f.kind}${f.detail ? ` (${f.detail})` : ""}`,
-              )
+            ? fortioStrays().map((f) => `${f.atSeconds} s ${f.kind}${f.detail ? ` (${f.detail})` : ""}`)
             : result.failuresOutsideShutdown !== 0
               ? [`${result.failuresOutsideShutdown} outside`, ...result.errorBins.map((b: { atSeconds: number; count: number }) => `${b.count} from ${b.atSeconds} s`)]
               : [];
