@@ -61,10 +61,10 @@ export function sentToGonePods(timeouts: TimedFailure[], connects: UnansweredCon
   const unexplained: TimedFailure[] = [];
   for (const failure of timeouts) {
     const expectedLastSyn = restartAt + failure.atSeconds + 1;
+    const off = (c: UnansweredConnect) => Math.abs(c.lastSynAt - expectedLastSyn);
     let best = -1;
-    for (const [i, c] of left.entries()) {
-      const off = Math.abs(c.lastSynAt - expectedLastSyn);
-      if (failure.kind === "timeout" && off <= toleranceSeconds && (best < 0 || off < Math.abs(left[best].lastSynAt - expectedLastSyn))) best = i;
+    if (failure.kind === "timeout") {
+      for (const [i, c] of left.entries()) if (off(c) <= toleranceSeconds && (best < 0 || off(c) < off(left[best]))) best = i;
     }
     if (best < 0) unexplained.push(failure);
     else {
