@@ -51,15 +51,17 @@ export function parseUnansweredConnects(text: string, readAt: number, synSentTim
  * in SYN_SENT stays SYN_SENT), however long the pod has been gone (docs/contributing.md, "The fix:
  * the load's own namespace", the 7th run). fortio sends the SYN again 1 s after the first and gives
  * up at 2 s, so such a timeout leaves an entry to a gone pod whose last SYN came about 1 s after it
- * started. Each entry explains one timeout, the nearest in time; `restartAt` and the failures' start
- * share this machine's clock (the host's loads).
+ * started. Each entry explains one timeout, the nearest in time, taken in the order given (by start:
+ * a timeout in a shutdown takes its own entry before a later one could); a failure of another kind
+ * stays unexplained. `restartAt` and the failures' start share one clock: the real node's pods,
+ * the cluster's load among them, run on this machine.
  */
-export function sentToGonePods(timeouts: TimedFailure[], connects: UnansweredConnect[], restartAt: number, livePods: Set<string>) {
+export function sentToGonePods(failures: TimedFailure[], connects: UnansweredConnect[], restartAt: number, livePods: Set<string>) {
   const toleranceSeconds = 1;
   const left = connects.filter((c) => !livePods.has(c.podAddress));
   const explained: TimedFailure[] = [];
   const unexplained: TimedFailure[] = [];
-  for (const failure of timeouts) {
+  for (const failure of failures) {
     const expectedLastSyn = restartAt + failure.atSeconds + 1;
     const off = (c: UnansweredConnect) => Math.abs(c.lastSynAt - expectedLastSyn);
     let best = -1;

@@ -84,8 +84,8 @@ describeWithToolchain(toolchain, [...kwokParts, "fortio", "node", "node-images"]
         const shutdowns = result.oldPods.map((p: OldPodShutdown) => [p.deletedSeconds, p.goneSeconds]);
         const fortioStrays = () => {
           const { background } = explainFailures(result.failureTimes, result.oldPods, result.case === "nomesh-hook" ? preStopSeconds : 0, result.clockUncertaintySeconds);
-          const timeouts = (result.failureTimes as TimedFailure[]).filter((f) => f.kind === "timeout").sort((a, b) => a.atSeconds - b.atSeconds);
-          const { explained } = sentToGonePods(timeouts, unanswered, Date.parse(result.measuredAt) / 1000, livePods);
+          const byStart = [...(result.failureTimes as TimedFailure[])].sort((a, b) => a.atSeconds - b.atSeconds);
+          const { explained } = sentToGonePods(byStart, unanswered, Date.parse(result.measuredAt) / 1000, livePods);
           const byConntrack = background.filter((f) => explained.includes(f));
           if (byConntrack.length > 0) console.log(`real node, ${load} from ${loadFrom}, ${result.case}: ${byConntrack.length} timeouts past every shutdown were connects conntrack sent to a pod gone since (${byConntrack.map((f) => f.atSeconds).join(", ")} s)`);
           return background.filter((f) => !explained.includes(f));
